@@ -1,0 +1,197 @@
+#include "hone/io/safetensors.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "hone/util/atomic_file.h"
+
+namespace hone {
+
+namespace {
+
+constexpr size_t kMaxHeaderBytes = 100u << 20;  // the reference implementation's own limit
+
+struct FileDType {
+  const char* name;
+  size_t bytes;
+  DType loads_as;
+};
+
+// The dtypes hone reads; integer types load as I32 (token ids, labels), checked for range.
+constexpr FileDType kFileDTypes[] = {
+    {"F32", 4, DType::F32}, {"F64", 8, DType::F64}, {"BF16", 2, DType::BF16}, {"F16", 2, DType::F16},
+    {"I32", 4, DType::I32}, {"I64", 8, DType::I32}, {"I16", 2, DType::I32},   {"I8", 1, DType::I32},
+    {"U8", 1, DType::I32},  {"BOOL", 1, DType::I32},
+};
+
+const FileDType* find_file_dtype(const std::string& name) {
+  for (const auto& d : kFileDTypes)
+    if (name == d.name) return &d;
+  return nullptr;
+}
+
+const char* file_dtype_for(DType dtype) {
+  switch (dtype) {
+    case DType::F32: return "F32";
+    case DType::F64: return "F64";
+    case DType::BF16: return "BF16";
+    case DType::F16: return "F16";
+    case DType::I32: return "I32";
+    default: HONE_FAIL("safetensors cannot store ", dtype_name(dtype), " tensors");
+  }
+}
+
+SafetensorsEntry parse_entry(const std::string& name, const nlohmann::json& info, size_t data_bytes) {
+  SafetensorsEntry e;
+  e.name = name;
+  HONE_CHECK(info.is_object(), "tensor '", name, "': header entry is not an object");
+  HONE_CHECK(info.contains("dtype") && info["dtype"].is_string(), "tensor '", name, "': missing string 'dtype'");
+  e.file_dtype = info["dtype"].get<std::string>();
+  const FileDType* fd = find_file_dtype(e.file_dtype);
+  HONE_CHECK(fd, "tensor '", name, "': unsupported dtype '", e.file_dtype, "'");
+  e.dtype = fd->loads_as;
+  HONE_CHECK(info.contains("shape") && info["shape"].is_array(), "tensor '", name, "': missing array 'shape'");
+  const auto& shape = info["shape"];
+  HONE_CHECK(shape.size() <= size_t(Shape::kMaxRank), "tensor '", name, "': ", shape.size(),
+             " dimensions (hone supports up to ", Shape::kMaxRank, ")");
+  size_t numel = 1;
+  for (const auto& d : shape) {
+    HONE_CHECK(d.is_number_unsigned(), "tensor '", name, "': shape entries must be non-negative integers");
+    const uint64_t v = d.get<uint64_t>();
+    HONE_CHECK(v <= (uint64_t(1) << 40) && (v == 0 || numel <= (uint64_t(1) << 44) / v), "tensor '", name,
+               "': absurd shape ", shape.dump());
+    numel *= size_t(v);
+    e.shape.push_back(int64_t(v));
+  }
+  HONE_CHECK(info.contains("data_offsets") && info["data_offsets"].is_array() && info["data_offsets"].size() == 2 &&
+                 info["data_offsets"][0].is_number_unsigned() && info["data_offsets"][1].is_number_unsigned(),
+             "tensor '", name, "': 'data_offsets' must be two non-negative integers");
+  e.begin = info["data_offsets"][0].get<size_t>();
+  e.end = info["data_offsets"][1].get<size_t>();
+  HONE_CHECK(e.begin <= e.end && e.end <= data_bytes, "tensor '", name, "': data_offsets [", e.begin, ", ", e.end,
+             "] outside the data section of ", data_bytes, " bytes (file truncated?)");
+  HONE_CHECK(e.end - e.begin == numel * fd->bytes, "tensor '", name, "': shape ", e.shape.str(), " of ",
+             e.file_dtype, " needs ", numel * fd->bytes, " bytes but data_offsets cover ", e.end - e.begin);
+  for (const auto& [key, value] : info.items())
+    HONE_CHECK(key == "dtype" || key == "shape" || key == "data_offsets", "tensor '", name, "': unknown key '", key,
+               "'");
+  return e;
+}
+
+}  // namespace
+
+SafetensorsFile SafetensorsFile::open(const std::string& path) {
+  return with_context(path, [&] {
+    SafetensorsFile f;
+    f.file_ = MappedFile::open(path);
+    const size_t size = f.file_->size();
+    HONE_CHECK(size >= 8, "too short for a safetensors file (", size, " bytes)");
+    uint64_t header_len = 0;
+    std::memcpy(&header_len, f.file_->data(), 8);  // little-endian on every platform hone builds for
+    HONE_CHECK(header_len <= kMaxHeaderBytes, "header length ", header_len, " is absurd (limit ", kMaxHeaderBytes,
+               ")");
+    HONE_CHECK(header_len <= size - 8, "header length ", header_len, " runs past the end of the file (",
+               size, " bytes): truncated?");
+    f.data_start_ = 8 + size_t(header_len);
+    const char* header = reinterpret_cast<const char*>(f.file_->data() + 8);
+    nlohmann::json json;
+    try {
+      json = nlohmann::json::parse(header, header + header_len);
+    } catch (const nlohmann::json::exception& e) {
+      HONE_FAIL("header is not valid JSON: ", e.what());
+    }
+    HONE_CHECK(json.is_object(), "header is not a JSON object");
+    const size_t data_bytes = size - f.data_start_;
+    for (const auto& [name, info] : json.items()) {
+      if (name == "__metadata__") {
+        HONE_CHECK(info.is_object(), "__metadata__ is not an object");
+        for (const auto& [k, v] : info.items()) {
+          HONE_CHECK(v.is_string(), "__metadata__ value for '", k, "' is not a string");
+          f.metadata_[k] = v.get<std::string>();
+        }
+        continue;
+      }
+      f.entries_.push_back(parse_entry(name, info, data_bytes));
+    }
+    std::sort(f.entries_.begin(), f.entries_.end(), [](const auto& a, const auto& b) {
+      return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+    });
+    for (size_t i = 0; i < f.entries_.size(); ++i) {
+      if (i > 0) {
+        const auto& prev = f.entries_[i - 1];
+        HONE_CHECK(f.entries_[i].begin >= prev.end || f.entries_[i].begin == f.entries_[i].end, "tensors '", prev.name,
+                   "' and '", f.entries_[i].name, "' overlap in the data section");
+      }
+      f.index_[f.entries_[i].name] = i;
+    }
+    return f;
+  });
+}
+
+const SafetensorsEntry& SafetensorsFile::entry(const std::string& name) const {
+  auto it = index_.find(name);
+  HONE_CHECK(it != index_.end(), path(), ": no tensor named '", name, "'");
+  return entries_[it->second];
+}
+
+Tensor SafetensorsFile::get(const std::string& name) const {
+  const SafetensorsEntry& e = entry(name);
+  unsigned char* bytes = file_->mutable_data() + data_start_ + e.begin;
+  const FileDType* fd = find_file_dtype(e.file_dtype);
+  Tensor t;
+  if (fd->loads_as != DType::I32 || e.file_dtype == "I32") {
+    if (reinterpret_cast<uintptr_t>(bytes) % fd->bytes == 0) {
+      t = Tensor::borrow(e.shape, e.dtype, bytes, file_);
+    } else {  // unaligned data: copy so typed access stays well-defined
+      t = Tensor::empty(e.shape, e.dtype);
+      std::memcpy(t.raw(), bytes, e.end - e.begin);
+    }
+  } else {  // narrower or wider integers widen/narrow to I32, with a range check
+    t = Tensor::empty(e.shape, DType::I32);
+    int32_t* out = t.data<int32_t>();
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      int64_t v = 0;
+      const unsigned char* p = bytes + size_t(i) * fd->bytes;
+      if (e.file_dtype == "I64") std::memcpy(&v, p, 8);
+      else if (e.file_dtype == "I16") { int16_t s; std::memcpy(&s, p, 2); v = s; }
+      else if (e.file_dtype == "I8") v = int8_t(*p);
+      else v = *p;  // U8, BOOL
+      HONE_CHECK(v >= std::numeric_limits<int32_t>::min() && v <= std::numeric_limits<int32_t>::max(), path(),
+                 ": tensor '", name, "': value ", v, " does not fit in 32 bits");
+      out[i] = int32_t(v);
+    }
+  }
+  t.set_name(name);
+  return t;
+}
+
+void save_safetensors(const std::string& path, const NamedTensors& tensors,
+                      const std::map<std::string, std::string>& metadata) {
+  nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  if (!metadata.empty()) header["__metadata__"] = metadata;
+  size_t offset = 0;
+  for (const auto& [name, t] : tensors) {
+    HONE_CHECK(name != "__metadata__" && !header.contains(name), path, ": duplicate or reserved tensor name '", name,
+               "'");
+    HONE_CHECK(t.defined(), path, ": tensor '", name, "' is undefined");
+    const size_t bytes = t.nbytes();
+    header[name] = {{"dtype", file_dtype_for(t.dtype())},
+                    {"shape", std::vector<int64_t>(t.shape().begin(), t.shape().end())},
+                    {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+  }
+  std::string text = header.dump();
+  // Pad the header with spaces so the data section starts 8-byte aligned, as the format advises.
+  text.append((8 - (8 + text.size()) % 8) % 8, ' ');
+  write_file_atomically(path, [&](std::ostream& out) {
+    const uint64_t len = text.size();
+    out.write(reinterpret_cast<const char*>(&len), 8);
+    out.write(text.data(), std::streamsize(text.size()));
+    for (const auto& [name, t] : tensors) out.write(static_cast<const char*>(t.raw()), std::streamsize(t.nbytes()));
+  });
+}
+
+}  // namespace hone

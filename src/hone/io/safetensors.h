@@ -1,0 +1,55 @@
+// The safetensors format: an 8-byte little-endian header length, a JSON header mapping tensor
+// names to {dtype, shape, data_offsets} (plus an optional "__metadata__" string map), then the
+// raw little-endian data. Reading maps the file and validates every entry before any tensor is
+// handed out; tensors borrow the mapping (no copy) when their data is aligned.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hone/io/mapped_file.h"
+#include "hone/tensor/tensor.h"
+
+namespace hone {
+
+struct SafetensorsEntry {
+  std::string name;
+  std::string file_dtype;  // as written in the file: "F32", "BF16", "I64", ...
+  DType dtype;             // what get() returns (I64/I16/I8/U8/BOOL load as I32)
+  Shape shape;
+  size_t begin = 0, end = 0;  // byte range within the data section
+};
+
+class SafetensorsFile {
+ public:
+  // Opens and validates `path`. Every problem is an Error starting with the path.
+  static SafetensorsFile open(const std::string& path);
+
+  const std::string& path() const { return file_->path(); }
+  // Entries in data order.
+  const std::vector<SafetensorsEntry>& entries() const { return entries_; }
+  bool contains(const std::string& name) const { return index_.count(name) != 0; }
+  const SafetensorsEntry& entry(const std::string& name) const;
+  // The tensor (named after the entry). Error naming the file and tensor if absent.
+  Tensor get(const std::string& name) const;
+  const std::map<std::string, std::string>& metadata() const { return metadata_; }
+
+ private:
+  std::shared_ptr<MappedFile> file_;
+  size_t data_start_ = 0;
+  std::vector<SafetensorsEntry> entries_;
+  std::map<std::string, size_t> index_;
+  std::map<std::string, std::string> metadata_;
+};
+
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+
+// Writes tensors (F32, F64, BF16, F16, I32) in the given order, atomically. Names must be
+// unique and not "__metadata__".
+void save_safetensors(const std::string& path, const NamedTensors& tensors,
+                      const std::map<std::string, std::string>& metadata = {});
+
+}  // namespace hone
