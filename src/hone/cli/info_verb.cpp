@@ -14,6 +14,7 @@ extern "C" char* openblas_get_config();
 
 namespace hone::cli {
 
+namespace {
 void add_info_verb(CLI::App& app) {
   auto* cmd = app.add_subcommand("info", "Show this build's configuration and run a quick matmul check");
   auto json = std::make_shared<bool>(false);
@@ -42,5 +43,9 @@ void add_info_verb(CLI::App& app) {
     }
   });
 }
+
+}  // namespace
+
+HONE_REGISTER_VERB(info, add_info_verb);
 
 }  // namespace hone::cli
