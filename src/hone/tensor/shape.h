@@ -24,7 +24,11 @@ class Shape {
   int64_t& operator[](int i) { return dims_[size_t(i < 0 ? i + rank_ : i)]; }
   int64_t numel() const;
   // Product of all dimensions but the last: the number of rows when viewed as a matrix.
-  int64_t rows() const { return rank_ == 0 ? 1 : numel() / dims_[size_t(rank_ - 1)]; }
+  int64_t rows() const {  // a product, not numel() / cols(), so an empty last dimension is safe
+    int64_t n = 1;
+    for (int i = 0; i + 1 < rank_; ++i) n *= dims_[size_t(i)];
+    return n;
+  }
   int64_t cols() const { return rank_ == 0 ? 1 : dims_[size_t(rank_ - 1)]; }
   void push_back(int64_t dim);
   // This shape with the first dimension removed.
