@@ -81,6 +81,94 @@ TEST(Safetensors, BadFilesGiveClearErrors) {
   expect_error(R"({"__metadata__":{"a":1}})", 0, "not a string");
 }
 
+// The rules the reference implementation adds beyond per-entry checks: the tensors must tile the
+// data section exactly, names are unique, and the header is plain UTF-8 JSON of bounded depth.
+TEST(Safetensors, DataSectionMustBeTiledExactly) {
+  const std::string f32x2 = R"("dtype":"F32","shape":[2])";
+  expect_error(R"({"a":{)" + f32x2 + R"(,"data_offsets":[0,8]},"b":{)" + f32x2 + R"(,"data_offsets":[12,20]}})", 20,
+               "gap of 4 bytes in the data section between tensors 'a' and 'b'");
+  expect_error(R"({"a":{)" + f32x2 + R"(,"data_offsets":[4,12]}})", 12, "gap of 4 bytes at the start");
+  expect_error(R"({"a":{)" + f32x2 + R"(,"data_offsets":[0,8]}})", 11, "3 bytes after the last tensor");
+  expect_error("{}", 5, "5 bytes after the last tensor");
+  // Zero-size tensors take no room and may sit anywhere in the tiling.
+  const std::string path = temp_path("empty_tensor.safetensors");
+  write_raw(path, R"({"a":{)" + f32x2 + R"(,"data_offsets":[0,8]},"z":{"dtype":"F32","shape":[0,3],"data_offsets":[8,8]}})", 8);
+  SafetensorsFile f = SafetensorsFile::open(path);
+  EXPECT_EQ(f.get("z").numel(), 0);
+  EXPECT_EQ(f.get("a").numel(), 2);
+  std::filesystem::remove(path);
+}
+
+TEST(Safetensors, HeaderMustBeUniqueBoundedUtf8Json) {
+  expect_error(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+               8, "names 'a' twice");
+  expect_error(R"({"a":{"dtype":"F32","shape":[[1]],"data_offsets":[0,4]}})", 4, "nests deeper");
+  expect_error("{\"a\xff\":{}}", 0, "not valid JSON");
+  expect_error("{}", 0, "absurd", 100'000'001);  // the reference implementation's exact limit
+  expect_error(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"extra":1}})", 8, "unknown key 'extra'");
+  expect_error(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8.0]}})", 8, "two non-negative integers");
+  expect_error(R"({"w":{"dtype":"F32","shape":[1,1,1,1,1],"data_offsets":[0,4]}})", 4, "5 dimensions");
+  expect_error(R"({"w":{"dtype":"F32","shape":[1099511627776,1099511627776],"data_offsets":[0,4]}})", 4,
+               "absurd shape");
+  // An explicit null __metadata__ is accepted, as by the reference implementation.
+  const std::string path = temp_path("null_meta.safetensors");
+  write_raw(path, R"({"__metadata__":null})", 0);
+  EXPECT_TRUE(SafetensorsFile::open(path).metadata().empty());
+  std::filesystem::remove(path);
+}
+
+TEST(Safetensors, IntegerAndFloat8DtypesLoadOrExplain) {
+  const std::string path = temp_path("ints.safetensors");
+  std::string data;
+  auto put = [&](const auto& v) { data.append(reinterpret_cast<const char*>(&v), sizeof v); };
+  put(uint16_t(65535)); put(uint16_t(7));         // u16 [0, 4)
+  put(uint32_t(123456)); put(uint32_t(1));        // u32 [4, 12)
+  put(int64_t(-5)); put(int64_t(1) << 40);        // i64 [12, 28): second value too big for I32
+  put(uint8_t(200)); put(uint8_t(3));             // f8 [28, 30)
+  {
+    std::ofstream out(path, std::ios::binary);
+    const std::string header =
+        R"({"u16":{"dtype":"U16","shape":[2],"data_offsets":[0,4]},"u32":{"dtype":"U32","shape":[2],"data_offsets":[4,12]},)"
+        R"("i64":{"dtype":"I64","shape":[2],"data_offsets":[12,28]},"f8":{"dtype":"F8_E4M3","shape":[2],"data_offsets":[28,30]}})";
+    const uint64_t len = header.size();
+    out.write(reinterpret_cast<const char*>(&len), 8);
+    out << header << data;
+  }
+  SafetensorsFile f = SafetensorsFile::open(path);
+  EXPECT_EQ(f.get("u16").to_doubles(), (std::vector<double>{65535, 7}));
+  EXPECT_EQ(f.get("u32").to_doubles(), (std::vector<double>{123456, 1}));
+  EXPECT_EQ(f.get("u32").dtype(), DType::I32);
+  try {
+    f.get("i64");
+    ADD_FAILURE() << "expected a range error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("does not fit in 32 bits"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(f.entry("f8").loadable);
+  EXPECT_EQ(f.entry("f8").shape, (Shape{2}));
+  try {
+    f.get("f8");
+    ADD_FAILURE() << "expected an unsupported-dtype error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("F8_E4M3, which hone cannot load"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+  }
+  std::filesystem::remove(path);
+}
+
+// The committed goldens were written by PyTorch's safetensors: the tightened reader must accept
+// what the reference writer produces.
+TEST(Safetensors, OpensFilesWrittenByTheReferenceImplementation) {
+  size_t opened = 0;
+  for (const auto& item : std::filesystem::directory_iterator(HONE_GOLDEN_DIR)) {
+    if (item.path().extension() != ".safetensors") continue;
+    SafetensorsFile f = SafetensorsFile::open(item.path().string());
+    for (const auto& e : f.entries()) EXPECT_EQ(f.get(e.name).numel(), e.shape.numel()) << item.path();
+    ++opened;
+  }
+  EXPECT_GT(opened, 0u) << "no golden files in " << HONE_GOLDEN_DIR;
+}
+
 TEST(Safetensors, WriteIsAtomic) {
   const std::string path = temp_path("atomic.safetensors");
   save_safetensors(path, {{"a", Tensor::zeros({2})}});

@@ -4,6 +4,7 @@
 // handed out; tensors borrow the mapping (no copy) when their data is aligned.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -17,15 +18,21 @@ namespace hone {
 
 struct SafetensorsEntry {
   std::string name;
-  std::string file_dtype;  // as written in the file: "F32", "BF16", "I64", ...
-  DType dtype;             // what get() returns (I64/I16/I8/U8/BOOL load as I32)
+  std::string file_dtype;  // as written in the file: "F32", "BF16", "I64", "F8_E4M3", ...
+  // Whether get() can return it: F8 and other exotic types are valid in the file (so the file
+  // opens and can be inspected) but have no hone dtype yet.
+  bool loadable = true;
+  DType dtype = DType::F32;  // what get() returns (I64/I16/I8/U*/BOOL load as I32); meaningless if !loadable
   Shape shape;
   size_t begin = 0, end = 0;  // byte range within the data section
 };
 
 class SafetensorsFile {
  public:
-  // Opens and validates `path`. Every problem is an Error starting with the path.
+  // Opens and validates `path` as the reference implementation does: header length at most
+  // 100 MB and inside the file, a UTF-8 JSON object with unique names, known dtypes,
+  // shape x dtype size == byte range, and tensors tiling the data section exactly (no gap, no
+  // overlap, nothing after the last one). Every problem is an Error starting with the path.
   static SafetensorsFile open(const std::string& path);
 
   const std::string& path() const { return file_->path(); }
@@ -33,7 +40,8 @@ class SafetensorsFile {
   const std::vector<SafetensorsEntry>& entries() const { return entries_; }
   bool contains(const std::string& name) const { return index_.count(name) != 0; }
   const SafetensorsEntry& entry(const std::string& name) const;
-  // The tensor (named after the entry). Error naming the file and tensor if absent.
+  // The tensor (named after the entry). Error naming the file and tensor if absent or of a
+  // dtype hone cannot load.
   Tensor get(const std::string& name) const;
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
 
