@@ -1,0 +1,98 @@
+// A Hugging Face config.json for the decoder families hone runs (model_type llama, mistral,
+// qwen2), read into ModelConfig with transformers' own defaults, and written back for merged or
+// exported models. The model layer builds its decoder from this struct alone.
+//
+// Key policy, so that nothing that changes the numbers is silently dropped:
+//  - keys hone implements are read, type-checked and validated;
+//  - keys known not to change the computation (use_cache, transformers_version,
+//    initializer_range, architectures, generation settings, ...) are ignored;
+//  - a key whose value would change the result in a way hone does not implement is an Error
+//    naming the key and the value: an unknown model_type, hidden_act other than silu, a
+//    rope_scaling type other than default/linear/llama3, mlp_bias true (llama),
+//    pretraining_tp > 1 (llama), partial_rotary_factor != 1, quantization_config (pre-quantized
+//    weights), and attention_dropout > 0 (it only acts in training, but hone's attention has no
+//    dropout and a run that silently trained without it would not be the run the config asks for;
+//    set it to 0.0 to proceed);
+//  - any other key is recorded in ModelConfig::unused_keys (shown by `hone inspect`) and otherwise
+//    ignored, as transformers does: config files routinely carry keys from newer transformers
+//    versions and other tools, and refusing them would reject good checkpoints.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hone {
+
+enum class RopeScalingType { kDefault, kLinear, kLlama3 };
+
+// rope_scaling (or transformers 5's rope_parameters). Linear divides positions by `factor`;
+// llama3 rescales frequencies band by band as in transformers' _compute_llama3_parameters.
+struct RopeScaling {
+  RopeScalingType type = RopeScalingType::kDefault;
+  double factor = 1.0;                               // linear, llama3
+  double low_freq_factor = 1.0;                      // llama3
+  double high_freq_factor = 4.0;                     // llama3
+  int64_t original_max_position_embeddings = 0;      // llama3
+  bool operator==(const RopeScaling&) const = default;
+};
+
+struct ModelConfig {
+  std::string model_type;  // "llama", "mistral" or "qwen2"
+  int64_t vocab_size = 0;
+  int64_t hidden_size = 0;
+  int64_t intermediate_size = 0;
+  int64_t num_hidden_layers = 0;
+  int64_t num_attention_heads = 0;
+  int64_t num_key_value_heads = 0;  // == heads: MHA; 1: MQA; between: GQA
+  int64_t head_dim = 0;             // config's head_dim, else hidden_size / num_attention_heads
+  int64_t max_position_embeddings = 0;
+  double rms_norm_eps = 1e-6;
+  double rope_theta = 10000.0;
+  RopeScaling rope_scaling;
+  bool tie_word_embeddings = false;
+  std::string hidden_act = "silu";  // "silu" or its alias "swish"
+  // llama only: q/k/v/o all carry a bias when true. qwen2 always has q/k/v bias and no o bias;
+  // mistral has none (use the accessors below rather than this field).
+  bool attention_bias = false;
+  std::vector<int64_t> bos_token_ids;  // config value as a list: an int gives one, null none
+  std::vector<int64_t> eos_token_ids;
+  std::optional<int64_t> pad_token_id;
+  std::string torch_dtype;  // "bfloat16", "float32", ... or empty when not given
+
+  // Sliding-window attention. mistral: every layer uses sliding_window when it is set (default
+  // 4096, null disables). qwen2: only when use_sliding_window, and then layers from
+  // max_window_layers on (or as layer_types says). The model layer refuses sequences longer
+  // than an active window rather than computing something else.
+  std::optional<int64_t> sliding_window;
+  bool use_sliding_window = false;  // qwen2's switch; for mistral, whether sliding_window is set
+  int64_t max_window_layers = 0;    // qwen2
+  std::vector<bool> sliding_layers;  // resolved per layer: true = uses sliding_window
+
+  // Keys present in the file that hone neither reads nor knows to be inert (see the policy above).
+  std::vector<std::string> unused_keys;
+
+  bool qkv_bias() const { return model_type == "qwen2" || (model_type == "llama" && attention_bias); }
+  bool o_proj_bias() const { return model_type == "llama" && attention_bias; }
+  // The window layer `layer` attends within, or nullopt for full attention.
+  std::optional<int64_t> sliding_window_for_layer(int64_t layer) const;
+
+  bool operator==(const ModelConfig&) const = default;
+};
+
+// transformers' defaults for a model_type (LlamaConfig(), MistralConfig(), Qwen2Config()).
+ModelConfig default_model_config(const std::string& model_type);
+
+// Parses config.json text; `source` (the file name) starts every error message.
+ModelConfig parse_model_config(const std::string& json_text, const std::string& source);
+// Reads `path`: a config.json file, or a model folder holding one.
+ModelConfig load_model_config(const std::string& path);
+
+// config.json text that transformers and hone both read back as `config` (every field written
+// explicitly, so a reader's defaults never matter).
+std::string model_config_to_json(const ModelConfig& config);
+// Writes model_config_to_json(config) to `path` atomically.
+void save_model_config(const std::string& path, const ModelConfig& config);
+
+}  // namespace hone
