@@ -182,20 +182,31 @@ TEST(Attention, FullyMaskedRowGivesZerosAndZeroGradients) {
   expect_gradients_match([o](auto& in) { return attention(in[0], in[1], in[2], o); }, {q, k, v});
 }
 
-TEST(Attention, ManyBlocksTakeTheParallelPath) {
-  // B * H and the block sizes are large enough that blocks run in parallel (single-threaded BLAS
-  // each). Too big for element-wise finite differences, so the gradient is checked along one
-  // random direction per input: d/de L(x + e u) = <grad x, u> for L = sum(out * R).
-  const Shape qs{4, 32, 6, 16}, kvs{4, 32, 3, 16};
+// Long sequences: several query chunks (a partial last one), causal key ranges that grow per
+// chunk, and B * H blocks large enough to run in parallel (single-threaded BLAS each). Too big
+// for element-wise finite differences, so the gradient is checked along one random direction
+// per input: d/de L(x + e u) = <grad x, u> for L = sum(out * R).
+class AttentionLong : public ::testing::TestWithParam<std::tuple<int64_t, int64_t, bool>> {};
+
+TEST_P(AttentionLong, ChunkedParallelPathMatchesDefinitionAndGradients) {
+  const auto [T, S, packed] = GetParam();
+  const Shape qs{2, T, 6, 16}, kvs{2, S, 3, 16};
   std::vector<Tensor> in{leaf(qs, 70), leaf(kvs, 71), leaf(kvs, 72)};
-  auto causal = [](int64_t, int64_t i, int64_t j) { return j <= i; };
-  expect_values_near(attention(in[0], in[1], in[2]).to_doubles(), naive_attention(in[0], in[1], in[2], causal), 1e-12);
+  AttentionOptions o;
+  std::vector<int32_t> seg(size_t(2 * S));
+  for (int64_t j = 0; j < 2 * S; ++j) seg[size_t(j)] = int32_t((j % S) * 3 / S + j / S);  // 3 segments per row
+  if (packed) o.segment_ids = ints({2, S}, seg);
+  auto keep = [&](int64_t b, int64_t i, int64_t j) {
+    const int64_t pos = S - T + i;
+    return j <= pos && (!packed || seg[size_t(b * S + j)] == seg[size_t(b * S + pos)]);
+  };
+  expect_values_near(attention(in[0], in[1], in[2], o).to_doubles(), naive_attention(in[0], in[1], in[2], keep), 1e-12);
   const Tensor R = random_f64(qs, 73);
-  backward(attention(in[0], in[1], in[2]), R);
+  backward(attention(in[0], in[1], in[2], o), R);
   auto loss = [&](const std::vector<Tensor>& x) {
-    const auto o = attention(x[0], x[1], x[2]).to_doubles(), r = R.to_doubles();
+    const auto out = attention(x[0], x[1], x[2], o).to_doubles(), r = R.to_doubles();
     double s = 0;
-    for (size_t i = 0; i < o.size(); ++i) s += o[i] * r[i];
+    for (size_t i = 0; i < out.size(); ++i) s += out[i] * r[i];
     return s;
   };
   NoGradGuard no_grad;
@@ -216,6 +227,11 @@ TEST(Attention, ManyBlocksTakeTheParallelPath) {
     EXPECT_NEAR(analytic, numeric, 1e-6 * std::max(1.0, std::abs(numeric))) << "input " << which;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Shapes, AttentionLong,
+                         ::testing::Values(std::tuple<int64_t, int64_t, bool>{100, 100, false},
+                                           std::tuple<int64_t, int64_t, bool>{70, 150, false},
+                                           std::tuple<int64_t, int64_t, bool>{130, 130, true}));
 
 TEST(Attention, BadArgumentsAreClearErrors) {
   const Tensor q = Tensor::zeros({1, 2, 3, 4}), kv = Tensor::zeros({1, 2, 2, 4});

@@ -24,34 +24,46 @@ struct Strides {
         kv_batch(d.kv_len * d.kv_heads * d.head_dim) {}
 };
 
-// s[q_len, kv_len] = scale * q_bh k_bh^T with every mask applied (-inf where a key is hidden).
+// Queries are processed in chunks of this many rows: the scratch holds a [chunk, kv_len] block,
+// and under causality a chunk only touches the keys its last row can see (about half the work).
+constexpr int64_t kQueryChunk = 64;
+
+// Keys [0, result) that some row of the query chunk [row0, row0 + rows) may see.
 template <class T>
-void masked_scores(const T* q_bh, const T* k_bh, T* s, int64_t b, const AttentionDims& d, const Strides& st,
-                   const AttentionMasks<T>& m, T scale) {
+int64_t visible_keys(const AttentionDims& d, const AttentionMasks<T>& m, int64_t row0, int64_t rows) {
+  return m.causal ? std::min(d.kv_len, d.kv_len - d.q_len + row0 + rows) : d.kv_len;
+}
+
+// s[rows, cols] = scale * q_rows k[0:cols]^T for query rows [row0, row0 + rows) with every mask
+// applied (-inf where a key is hidden). q_rows points at row row0 of the head.
+template <class T>
+void masked_scores(const T* q_rows, const T* k_bh, T* s, int64_t b, int64_t row0, int64_t rows, int64_t cols,
+                   const AttentionDims& d, const Strides& st, const AttentionMasks<T>& m, T scale) {
   const int64_t TQ = d.q_len, S = d.kv_len;
-  gemm<T>(false, true, TQ, S, d.head_dim, scale, q_bh, st.q_row, k_bh, st.kv_row, T(0), s, S);
+  gemm<T>(false, true, rows, cols, d.head_dim, scale, q_rows, st.q_row, k_bh, st.kv_row, T(0), s, cols);
   const T hidden = -std::numeric_limits<T>::infinity();
   const int64_t mb = m.per_batch ? b : 0;
-  for (int64_t i = 0; i < TQ; ++i) {
-    T* row = s + i * S;
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t i = row0 + r;
+    T* row = s + r * cols;
     const int64_t position = S - TQ + i;  // the query's absolute position among the keys
     if (m.bias) {
       const T* bias_row = m.bias + (mb * TQ + i) * S;
-      for (int64_t j = 0; j < S; ++j) row[j] += bias_row[j];
+      for (int64_t j = 0; j < cols; ++j) row[j] += bias_row[j];
     }
     if (m.keep) {
       const int32_t* keep_row = m.keep + (mb * TQ + i) * S;
-      for (int64_t j = 0; j < S; ++j)
+      for (int64_t j = 0; j < cols; ++j)
         if (!keep_row[j]) row[j] = hidden;
     }
     if (m.segment_ids) {
       const int32_t* seg = m.segment_ids + b * S;
       const int32_t mine = seg[position];
-      for (int64_t j = 0; j < S; ++j)
+      for (int64_t j = 0; j < cols; ++j)
         if (seg[j] != mine) row[j] = hidden;
     }
     if (m.causal)
-      for (int64_t j = std::max<int64_t>(position + 1, 0); j < S; ++j) row[j] = hidden;
+      for (int64_t j = std::max<int64_t>(position + 1, 0); j < cols; ++j) row[j] = hidden;
   }
 }
 
@@ -105,14 +117,18 @@ void attention_forward(const T* q, const T* k, const T* v, T* out, T* lse, const
                        const AttentionMasks<T>& masks, T scale) {
   const Strides st(d);
   const int64_t group = d.q_heads / d.kv_heads, TQ = d.q_len, S = d.kv_len, Dh = d.head_dim;
-  for_each_block<T>(d.batch * d.q_heads, size_t(TQ * S), TQ * S * Dh, [&](int64_t blk, T* p) {
+  const int64_t chunk = std::min(kQueryChunk, TQ);
+  for_each_block<T>(d.batch * d.q_heads, size_t(chunk * S), TQ * S * Dh, [&](int64_t blk, T* p) {
     const int64_t b = blk / d.q_heads, h = blk % d.q_heads, kvh = h / group;
-    const T* q_bh = q + b * st.q_batch + h * Dh;
     const T* k_bh = k + b * st.kv_batch + kvh * Dh;
     const T* v_bh = v + b * st.kv_batch + kvh * Dh;
-    masked_scores(q_bh, k_bh, p, b, d, st, masks, scale);
-    softmax_rows(p, lse + blk * TQ, TQ, S);
-    gemm<T>(false, false, TQ, Dh, S, T(1), p, S, v_bh, st.kv_row, T(0), out + b * st.q_batch + h * Dh, st.q_row);
+    for (int64_t row0 = 0; row0 < TQ; row0 += chunk) {
+      const int64_t rows = std::min(chunk, TQ - row0), cols = visible_keys(d, masks, row0, rows);
+      const int64_t offset = b * st.q_batch + row0 * st.q_row + h * Dh;
+      masked_scores(q + offset, k_bh, p, b, row0, rows, cols, d, st, masks, scale);
+      softmax_rows(p, lse + blk * TQ + row0, rows, cols);
+      gemm<T>(false, false, rows, Dh, cols, T(1), p, cols, v_bh, st.kv_row, T(0), out + offset, st.q_row);
+    }
   });
 }
 
@@ -121,44 +137,53 @@ void attention_backward(const T* q, const T* k, const T* v, const T* lse, const 
                         const AttentionDims& d, const AttentionMasks<T>& masks, T scale) {
   const Strides st(d);
   const int64_t group = d.q_heads / d.kv_heads, TQ = d.q_len, S = d.kv_len, Dh = d.head_dim;
+  const int64_t chunk = std::min(kQueryChunk, TQ);
   // One block per (batch, kv head) so the query heads sharing a kv head accumulate into its dk
   // and dv in a fixed order, without races.
-  for_each_block<T>(d.batch * d.kv_heads, size_t(2 * TQ * S), group * TQ * S * Dh, [&](int64_t blk, T* scratch) {
-    T* p = scratch;             // probabilities
-    T* ds = scratch + TQ * S;   // d(scores), built in place from d(probabilities)
+  for_each_block<T>(d.batch * d.kv_heads, size_t(2 * chunk * S), group * TQ * S * Dh, [&](int64_t blk, T* scratch) {
+    T* p = scratch;               // probabilities
+    T* ds = scratch + chunk * S;  // d(scores), built in place from d(probabilities)
     const int64_t b = blk / d.kv_heads, kvh = blk % d.kv_heads;
     const T* k_bh = k + b * st.kv_batch + kvh * Dh;
     const T* v_bh = v + b * st.kv_batch + kvh * Dh;
     T* dk_bh = dk ? dk + b * st.kv_batch + kvh * Dh : nullptr;
     T* dv_bh = dv ? dv + b * st.kv_batch + kvh * Dh : nullptr;
+    for (int64_t j = 0; j < S; ++j) {  // chunks accumulate into dk, dv; keys no query sees stay 0
+      if (dk_bh) std::fill(dk_bh + j * st.kv_row, dk_bh + j * st.kv_row + Dh, T(0));
+      if (dv_bh) std::fill(dv_bh + j * st.kv_row, dv_bh + j * st.kv_row + Dh, T(0));
+    }
     for (int64_t g = 0; g < group; ++g) {
       const int64_t h = kvh * group + g;
-      const T* q_bh = q + b * st.q_batch + h * Dh;
-      const T* do_bh = dout + b * st.q_batch + h * Dh;
       const T* lse_bh = lse + (b * d.q_heads + h) * TQ;
-      const T beta = g == 0 ? T(0) : T(1);
-      masked_scores(q_bh, k_bh, p, b, d, st, masks, scale);
-      for (int64_t i = 0; i < TQ; ++i) {
-        T* row = p + i * S;
-        if (lse_bh[i] == -std::numeric_limits<T>::infinity()) {
-          std::fill(row, row + S, T(0));
-          continue;
+      for (int64_t row0 = 0; row0 < TQ; row0 += chunk) {
+        const int64_t rows = std::min(chunk, TQ - row0), cols = visible_keys(d, masks, row0, rows);
+        const int64_t offset = b * st.q_batch + row0 * st.q_row + h * Dh;
+        const T* q_rows = q + offset;
+        const T* do_rows = dout + offset;
+        masked_scores(q_rows, k_bh, p, b, row0, rows, cols, d, st, masks, scale);
+        for (int64_t r = 0; r < rows; ++r) {
+          T* row = p + r * cols;
+          const T row_lse = lse_bh[row0 + r];
+          if (row_lse == -std::numeric_limits<T>::infinity()) {
+            std::fill(row, row + cols, T(0));
+            continue;
+          }
+          for (int64_t j = 0; j < cols; ++j) row[j] = std::exp(row[j] - row_lse);  // exp(-inf) = 0 where hidden
         }
-        for (int64_t j = 0; j < S; ++j) row[j] = std::exp(row[j] - lse_bh[i]);  // exp(-inf) = 0 where hidden
+        if (dv_bh) gemm<T>(true, false, cols, Dh, rows, T(1), p, cols, do_rows, st.q_row, T(1), dv_bh, st.kv_row);
+        if (!dq && !dk_bh) continue;
+        // dP = dO V^T; dS = P * (dP - rowsum(P * dP)), the softmax backward.
+        gemm<T>(false, true, rows, cols, Dh, T(1), do_rows, st.q_row, v_bh, st.kv_row, T(0), ds, cols);
+        for (int64_t r = 0; r < rows; ++r) {
+          const T* prow = p + r * cols;
+          T* drow = ds + r * cols;
+          T dot = 0;
+          for (int64_t j = 0; j < cols; ++j) dot += prow[j] * drow[j];
+          for (int64_t j = 0; j < cols; ++j) drow[j] = prow[j] * (drow[j] - dot);
+        }
+        if (dq) gemm<T>(false, false, rows, Dh, cols, scale, ds, cols, k_bh, st.kv_row, T(0), dq + offset, st.q_row);
+        if (dk_bh) gemm<T>(true, false, cols, Dh, rows, scale, ds, cols, q_rows, st.q_row, T(1), dk_bh, st.kv_row);
       }
-      if (dv_bh) gemm<T>(true, false, S, Dh, TQ, T(1), p, S, do_bh, st.q_row, beta, dv_bh, st.kv_row);
-      if (!dq && !dk_bh) continue;
-      // dP = dO V^T; dS = P * (dP - rowsum(P * dP)), the softmax backward.
-      gemm<T>(false, true, TQ, S, Dh, T(1), do_bh, st.q_row, v_bh, st.kv_row, T(0), ds, S);
-      for (int64_t i = 0; i < TQ; ++i) {
-        const T* prow = p + i * S;
-        T* drow = ds + i * S;
-        T dot = 0;
-        for (int64_t j = 0; j < S; ++j) dot += prow[j] * drow[j];
-        for (int64_t j = 0; j < S; ++j) drow[j] = prow[j] * (drow[j] - dot);
-      }
-      if (dq) gemm<T>(false, false, TQ, Dh, S, scale, ds, S, k_bh, st.kv_row, T(0), dq + b * st.q_batch + h * Dh, st.q_row);
-      if (dk_bh) gemm<T>(true, false, S, Dh, TQ, scale, ds, S, q_bh, st.q_row, beta, dk_bh, st.kv_row);
     }
   });
 }

@@ -1,7 +1,8 @@
 // Scaled dot-product attention kernels on the projection layout: q [B, T, Hq, Dh], k and v
 // [B, S, Hkv, Dh], out [B, T, Hq, Dh]. Grouped-query heads read their kv head in place (no
-// repeat_kv copy); products go through CBLAS with row strides. Backward keeps only the per-row
-// log-sum-exp from forward and recomputes each (batch, head) block of probabilities.
+// repeat_kv copy); products go through CBLAS with row strides. Work goes in chunks of query rows
+// (under causality a chunk skips the keys none of its rows sees); backward keeps only the
+// per-row log-sum-exp from forward and recomputes the probabilities chunk by chunk.
 #pragma once
 
 #include <cstdint>
