@@ -47,7 +47,7 @@ TEST(HfConfig, LlamaDefaultsMatchTransformers) {
   EXPECT_EQ(c.max_position_embeddings, 2048);
   EXPECT_DOUBLE_EQ(c.rms_norm_eps, 1e-6);
   EXPECT_DOUBLE_EQ(c.rope_theta, 10000.0);
-  EXPECT_EQ(c.rope_scaling.type, RopeScalingType::kDefault);
+  EXPECT_EQ(c.rope_scaling.type, HfRopeScalingType::kDefault);
   EXPECT_FALSE(c.tie_word_embeddings);
   EXPECT_EQ(c.bos_token_ids, std::vector<int64_t>{1});
   EXPECT_EQ(c.eos_token_ids, std::vector<int64_t>{2});
@@ -99,7 +99,7 @@ TEST(HfConfig, ReadsLlama32Config) {
   EXPECT_EQ(c.vocab_size, 128256);
   EXPECT_DOUBLE_EQ(c.rms_norm_eps, 1e-5);
   EXPECT_DOUBLE_EQ(c.rope_theta, 500000.0);
-  EXPECT_EQ(c.rope_scaling.type, RopeScalingType::kLlama3);
+  EXPECT_EQ(c.rope_scaling.type, HfRopeScalingType::kLlama3);
   EXPECT_DOUBLE_EQ(c.rope_scaling.factor, 32.0);
   EXPECT_DOUBLE_EQ(c.rope_scaling.low_freq_factor, 1.0);
   EXPECT_DOUBLE_EQ(c.rope_scaling.high_freq_factor, 4.0);
@@ -172,17 +172,17 @@ TEST(HfConfig, RopeScalingForms) {
   nlohmann::json j = tiny("llama");
   j["rope_scaling"] = {{"type", "linear"}, {"factor", 2.0}};  // legacy key
   ModelConfig c = parse(j);
-  EXPECT_EQ(c.rope_scaling.type, RopeScalingType::kLinear);
+  EXPECT_EQ(c.rope_scaling.type, HfRopeScalingType::kLinear);
   EXPECT_DOUBLE_EQ(c.rope_scaling.factor, 2.0);
   j["rope_scaling"] = {{"rope_type", "default"}};
-  EXPECT_EQ(parse(j).rope_scaling.type, RopeScalingType::kDefault);
+  EXPECT_EQ(parse(j).rope_scaling.type, HfRopeScalingType::kDefault);
   j["rope_scaling"] = nullptr;
-  EXPECT_EQ(parse(j).rope_scaling.type, RopeScalingType::kDefault);
+  EXPECT_EQ(parse(j).rope_scaling.type, HfRopeScalingType::kDefault);
   // transformers 5 keeps rope_theta inside rope_parameters.
   j.erase("rope_scaling");
   j["rope_parameters"] = {{"rope_type", "linear"}, {"factor", 4.0}, {"rope_theta", 50000.0}};
   c = parse(j);
-  EXPECT_EQ(c.rope_scaling.type, RopeScalingType::kLinear);
+  EXPECT_EQ(c.rope_scaling.type, HfRopeScalingType::kLinear);
   EXPECT_DOUBLE_EQ(c.rope_scaling.factor, 4.0);
   EXPECT_DOUBLE_EQ(c.rope_theta, 50000.0);
   // The rope_type of mistral and qwen2 configs is read too (transformers applies it to all three).

@@ -124,7 +124,7 @@ class KeyReader {
 
 // One rope_scaling / rope_parameters object. rope_theta inside it (transformers 5) is returned
 // through `theta` when present.
-RopeScaling parse_rope(const json& object, const std::string& source, const std::string& key,
+HfRopeScaling parse_rope(const json& object, const std::string& source, const std::string& key,
                        std::optional<double>& theta, std::vector<std::string>& unused) {
   if (!object.is_object()) HONE_FAIL(source, ": key '", key, "': expected an object or null, got ", show(object));
   KeyReader r(object, source, key + ".");
@@ -136,15 +136,15 @@ RopeScaling parse_rope(const json& object, const std::string& source, const std:
   else r.fail("rope_type", "missing (expected default, linear or llama3)");
   r.mark_used("type");
   r.mark_used("rope_type");
-  RopeScaling rope;
+  HfRopeScaling rope;
   if (type == "default") {
-    rope.type = RopeScalingType::kDefault;
+    rope.type = HfRopeScalingType::kDefault;
   } else if (type == "linear") {
-    rope.type = RopeScalingType::kLinear;
+    rope.type = HfRopeScalingType::kLinear;
     if (!r.given("factor")) r.fail("factor", "missing (linear rope scaling needs it)");
     rope.factor = r.positive_number("factor", 1);
   } else if (type == "llama3") {
-    rope.type = RopeScalingType::kLlama3;
+    rope.type = HfRopeScalingType::kLlama3;
     for (const char* needed : {"factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"})
       if (!r.given(needed)) r.fail(needed, "missing (llama3 rope scaling needs it)");
     rope.factor = r.positive_number("factor", 1);
@@ -281,7 +281,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   std::optional<double> theta_top, theta_in_scaling, theta_in_parameters;
   if (r.given("rope_theta")) theta_top = r.positive_number("rope_theta", d.rope_theta);
   r.mark_used("rope_theta");
-  std::optional<RopeScaling> from_scaling, from_parameters;
+  std::optional<HfRopeScaling> from_scaling, from_parameters;
   if (r.given("rope_scaling"))
     from_scaling = parse_rope(r.raw("rope_scaling"), source, "rope_scaling", theta_in_scaling, unused);
   r.mark_used("rope_scaling");
@@ -298,7 +298,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
     theta = value;
   }
   c.rope_theta = theta.value_or(d.rope_theta);
-  c.rope_scaling = from_parameters.value_or(from_scaling.value_or(RopeScaling{}));
+  c.rope_scaling = from_parameters.value_or(from_scaling.value_or(HfRopeScaling{}));
   if (r.given("partial_rotary_factor") && r.number("partial_rotary_factor", 1.0) != 1.0)
     r.fail("partial_rotary_factor", "unsupported value " + show(r.raw("partial_rotary_factor")) +
                                         " (hone rotates the whole head)");
@@ -383,11 +383,11 @@ std::string model_config_to_json(const ModelConfig& c) {
   j["rms_norm_eps"] = c.rms_norm_eps;
   j["rope_theta"] = c.rope_theta;
   switch (c.rope_scaling.type) {
-    case RopeScalingType::kDefault: j["rope_scaling"] = nullptr; break;
-    case RopeScalingType::kLinear:
+    case HfRopeScalingType::kDefault: j["rope_scaling"] = nullptr; break;
+    case HfRopeScalingType::kLinear:
       j["rope_scaling"] = {{"rope_type", "linear"}, {"factor", c.rope_scaling.factor}};
       break;
-    case RopeScalingType::kLlama3:
+    case HfRopeScalingType::kLlama3:
       j["rope_scaling"] = {{"rope_type", "llama3"},
                            {"factor", c.rope_scaling.factor},
                            {"low_freq_factor", c.rope_scaling.low_freq_factor},

@@ -25,17 +25,19 @@
 
 namespace hone {
 
-enum class RopeScalingType { kDefault, kLinear, kLlama3 };
+// Named Hf* because tensor/kernels_rope.h owns RopeScaling, the kernel's view of the same
+// settings; model/hf_model.cpp maps one onto the other.
+enum class HfRopeScalingType { kDefault, kLinear, kLlama3 };
 
 // rope_scaling (or transformers 5's rope_parameters). Linear divides positions by `factor`;
 // llama3 rescales frequencies band by band as in transformers' _compute_llama3_parameters.
-struct RopeScaling {
-  RopeScalingType type = RopeScalingType::kDefault;
+struct HfRopeScaling {
+  HfRopeScalingType type = HfRopeScalingType::kDefault;
   double factor = 1.0;                               // linear, llama3
   double low_freq_factor = 1.0;                      // llama3
   double high_freq_factor = 4.0;                     // llama3
   int64_t original_max_position_embeddings = 0;      // llama3
-  bool operator==(const RopeScaling&) const = default;
+  bool operator==(const HfRopeScaling&) const = default;
 };
 
 struct ModelConfig {
@@ -50,7 +52,7 @@ struct ModelConfig {
   int64_t max_position_embeddings = 0;
   double rms_norm_eps = 1e-6;
   double rope_theta = 10000.0;
-  RopeScaling rope_scaling;
+  HfRopeScaling rope_scaling;
   bool tie_word_embeddings = false;
   std::string hidden_act = "silu";  // "silu" or its alias "swish"
   // llama only: q/k/v/o all carry a bias when true. qwen2 always has q/k/v bias and no o bias;
