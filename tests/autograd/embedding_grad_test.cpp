@@ -69,6 +69,21 @@ TEST(Embedding, ScatterAddIsExactAndThreadIndependent) {
   for (size_t k = 0; k < expected.size(); ++k) EXPECT_NEAR(one[k], expected[k], 1e-4) << "element " << k;
 }
 
+TEST(Embedding, QuantizedTableIsDequantizedRowByRow) {
+  // GGUF files often store token_embd in q8_0: each gathered row must equal the dequantized row.
+  Tensor w = testing::random_f32({5, 64}, 6);
+  Tensor q = w.to(DType::Q8_0);
+  Tensor ids = Tensor::from_ints({3}, std::vector<int32_t>{4, 0, 4});
+  Tensor got = embedding(q, ids);
+  Tensor want = embedding(q.to(DType::F32), ids);
+  EXPECT_EQ(got.dtype(), DType::F32);
+  EXPECT_EQ(got.to_doubles(), want.to_doubles());
+  // A row that is not a whole number of blocks is refused.
+  Tensor ragged = Tensor::empty({4, 48}, DType::Q8_0);  // 192 elements: 6 blocks, but 1.5 per row
+  EXPECT_NE(error_of([&] { embedding(ragged, Tensor::from_ints({1}, std::vector<int32_t>{0})); }).find("blocks"),
+            std::string::npos);
+}
+
 TEST(Embedding, FrozenWeightGetsNoGradient) {
   Tensor w = random_f64({4, 2}, 5);
   Tensor out = embedding(w, Tensor::from_ints({2}, std::vector<int32_t>{1, 3}));
