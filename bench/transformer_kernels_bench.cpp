@@ -99,7 +99,8 @@ struct AttentionInputs {
   }
 };
 constexpr float kScale = 0.125f;  // 1 / sqrt(64)
-// Multiply-adds in the full (unmasked) score and value products, per q-k-v product pair.
+// Flops of the dense q k^T and p v products: causal chunks skip hidden keys, so this rate is the
+// dense-equivalent one (comparable across kernel changes, not a hardware utilisation).
 constexpr double kAttentionGemmFlops = 2.0 * 2.0 * kBatch * kHeads * kSeq * kSeq * kHeadDim;
 
 void attention_forward_bench(benchmark::State& state, bool packed) {
