@@ -36,6 +36,37 @@ void write_file_atomically(const std::string& path, const void* data, size_t siz
   write_file_atomically(path, [&](std::ostream& out) { out.write(static_cast<const char*>(data), std::streamsize(size)); });
 }
 
+void write_directory_atomically(const std::string& dir, const std::function<void(const std::string&)>& write) {
+  namespace fs = std::filesystem;
+  const fs::path target = fs::path(dir).lexically_normal();
+  const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const std::string name = target.filename().string();
+  const fs::path tmp = parent / (name + ".tmp-" + std::to_string(::getpid()));
+  const fs::path old = parent / (name + ".old-" + std::to_string(::getpid()));
+  std::error_code ec;
+  fs::create_directories(parent, ec);
+  fs::remove_all(tmp, ec);
+  HONE_CHECK(fs::create_directory(tmp, ec), dir, ": cannot create ", tmp.string(), ": ", ec.message());
+  try {
+    write(tmp.string());
+  } catch (...) {
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+  const bool existed = fs::exists(target);
+  if (existed) {
+    fs::rename(target, old, ec);
+    HONE_CHECK(!ec, dir, ": cannot move the previous version aside: ", ec.message());
+  }
+  fs::rename(tmp, target, ec);
+  if (ec) {
+    if (existed) fs::rename(old, target);
+    fs::remove_all(tmp);
+    HONE_FAIL(dir, ": cannot rename ", tmp.string(), " into place: ", ec.message());
+  }
+  if (existed) fs::remove_all(old, ec);
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   HONE_CHECK(in, path, ": cannot open: ", std::strerror(errno));

@@ -1,0 +1,33 @@
+#include "hone/model/decoder_config.h"
+
+#include "hone/util/error.h"
+
+namespace hone {
+
+void DecoderConfig::validate() const {
+  HONE_CHECK(vocab_size > 0, "vocab_size must be positive, got ", vocab_size);
+  HONE_CHECK(hidden_size > 0, "hidden_size must be positive, got ", hidden_size);
+  HONE_CHECK(intermediate_size > 0, "intermediate_size must be positive, got ", intermediate_size);
+  HONE_CHECK(num_layers > 0, "num_hidden_layers must be positive, got ", num_layers);
+  HONE_CHECK(num_heads > 0, "num_attention_heads must be positive, got ", num_heads);
+  HONE_CHECK(num_kv_heads > 0 && num_heads % num_kv_heads == 0, "num_key_value_heads (", num_kv_heads,
+             ") must divide num_attention_heads (", num_heads, ")");
+  HONE_CHECK(head_dim > 0 && head_dim % 2 == 0, "head_dim must be positive and even, got ", head_dim);
+  HONE_CHECK(rope.head_dim == head_dim, "internal: rope head_dim ", rope.head_dim, " != head_dim ", head_dim);
+  HONE_CHECK(rms_norm_eps > 0, "rms_norm_eps must be positive, got ", rms_norm_eps);
+  HONE_CHECK(max_position_embeddings > 0, "max_position_embeddings must be positive");
+}
+
+int64_t DecoderConfig::parameter_count() const {
+  const int64_t q = num_heads * head_dim, kv = num_kv_heads * head_dim;
+  int64_t per_layer = hidden_size * q + 2 * hidden_size * kv + q * hidden_size  // q, k, v, o
+                      + 3 * hidden_size * intermediate_size                      // gate, up, down
+                      + 2 * hidden_size;                                         // two norms
+  if (qkv_bias) per_layer += q + 2 * kv;
+  if (o_bias) per_layer += hidden_size;
+  int64_t total = num_layers * per_layer + vocab_size * hidden_size + hidden_size;
+  if (!tie_word_embeddings) total += vocab_size * hidden_size;
+  return total;
+}
+
+}  // namespace hone

@@ -1,0 +1,169 @@
+#include "hone/model/decoder_model.h"
+
+#include "hone/autograd/checkpoint.h"
+#include "hone/autograd/ops_attention.h"
+#include "hone/autograd/ops_elementwise.h"
+#include "hone/autograd/ops_embedding.h"
+#include "hone/autograd/ops_linalg.h"
+#include "hone/autograd/ops_loss.h"
+#include "hone/autograd/ops_norm.h"
+#include "hone/autograd/ops_rope.h"
+#include "hone/util/rng.h"
+
+namespace hone {
+
+namespace {
+
+LinearModule make_linear(const std::string& name, int64_t out, int64_t in, bool bias) {
+  LinearModule m;
+  m.name = name;
+  m.weight = Tensor::empty({out, in}).set_name(name + ".weight");
+  if (bias) m.bias = Tensor::empty({out}).set_name(name + ".bias");
+  return m;
+}
+
+void fill_normal(Tensor& t, Rng rng, double std) {
+  float* p = t.data<float>();
+  for (int64_t i = 0; i < t.numel(); ++i) p[i] = float(std * rng.normal(uint64_t(i)));
+}
+
+}  // namespace
+
+DecoderModel::DecoderModel(DecoderConfig config) : config_(std::move(config)) {
+  config_.rope.head_dim = config_.head_dim;
+  config_.validate();
+  const auto& c = config_;
+  embed_tokens_ = Tensor::empty({c.vocab_size, c.hidden_size}).set_name("model.embed_tokens.weight");
+  for (int64_t i = 0; i < c.num_layers; ++i) {
+    const std::string p = "model.layers." + std::to_string(i) + ".";
+    DecoderLayer l;
+    l.input_layernorm = Tensor::empty({c.hidden_size}).set_name(p + "input_layernorm.weight");
+    l.post_attention_layernorm = Tensor::empty({c.hidden_size}).set_name(p + "post_attention_layernorm.weight");
+    l.q_proj = make_linear(p + "self_attn.q_proj", c.num_heads * c.head_dim, c.hidden_size, c.qkv_bias);
+    l.k_proj = make_linear(p + "self_attn.k_proj", c.num_kv_heads * c.head_dim, c.hidden_size, c.qkv_bias);
+    l.v_proj = make_linear(p + "self_attn.v_proj", c.num_kv_heads * c.head_dim, c.hidden_size, c.qkv_bias);
+    l.o_proj = make_linear(p + "self_attn.o_proj", c.hidden_size, c.num_heads * c.head_dim, c.o_bias);
+    l.gate_proj = make_linear(p + "mlp.gate_proj", c.intermediate_size, c.hidden_size, false);
+    l.up_proj = make_linear(p + "mlp.up_proj", c.intermediate_size, c.hidden_size, false);
+    l.down_proj = make_linear(p + "mlp.down_proj", c.hidden_size, c.intermediate_size, false);
+    layers_.push_back(std::move(l));
+  }
+  norm_ = Tensor::empty({c.hidden_size}).set_name("model.norm.weight");
+  if (!c.tie_word_embeddings) lm_head_ = Tensor::empty({c.vocab_size, c.hidden_size}).set_name("lm_head.weight");
+  rope_ = RopeTable::create(c.rope, c.max_position_embeddings);
+}
+
+std::vector<std::pair<std::string, Tensor*>> DecoderModel::named_parameters() {
+  std::vector<std::pair<std::string, Tensor*>> out;
+  out.emplace_back("model.embed_tokens.weight", &embed_tokens_);
+  for (auto& l : layers_) {
+    for (LinearModule* m : {&l.q_proj, &l.k_proj, &l.v_proj, &l.o_proj}) {
+      out.emplace_back(m->name + ".weight", &m->weight);
+      if (m->bias.defined()) out.emplace_back(m->name + ".bias", &m->bias);
+    }
+    for (LinearModule* m : {&l.gate_proj, &l.up_proj, &l.down_proj}) out.emplace_back(m->name + ".weight", &m->weight);
+    out.emplace_back(l.input_layernorm.name(), &l.input_layernorm);
+    out.emplace_back(l.post_attention_layernorm.name(), &l.post_attention_layernorm);
+  }
+  out.emplace_back("model.norm.weight", &norm_);
+  if (lm_head_.defined()) out.emplace_back("lm_head.weight", &lm_head_);
+  return out;
+}
+
+std::vector<LinearModule*> DecoderModel::linear_modules() {
+  std::vector<LinearModule*> out;
+  for (auto& l : layers_)
+    for (LinearModule* m : {&l.q_proj, &l.k_proj, &l.v_proj, &l.o_proj, &l.gate_proj, &l.up_proj, &l.down_proj})
+      out.push_back(m);
+  return out;
+}
+
+void DecoderModel::init_random(uint64_t seed, double std) {
+  uint64_t stream = 0;
+  for (auto& [name, t] : named_parameters()) {
+    if (name.find("layernorm") != std::string::npos || name == "model.norm.weight") {
+      t->fill(1.0);
+    } else if (name.size() > 5 && name.compare(name.size() - 5, 5, ".bias") == 0) {
+      t->fill(0.0);
+    } else {
+      fill_normal(*t, Rng(seed, stream), std);
+    }
+    ++stream;
+  }
+}
+
+KvCache DecoderModel::make_cache(int64_t batch, int64_t max_len) const {
+  return KvCache(config_.num_layers, batch, max_len, config_.num_kv_heads, config_.head_dim);
+}
+
+Tensor DecoderModel::layer_forward(DecoderLayer& l, int64_t index, const Tensor& h, const Tensor& positions,
+                                   const ForwardOptions& options) {
+  const auto& c = config_;
+  const int64_t B = h.dim(0), T = h.dim(1);
+  const Tensor x = rms_norm(h, l.input_layernorm, c.rms_norm_eps);
+  Tensor q = reshape(l.q_proj.forward(x), Shape{B, T, c.num_heads, c.head_dim});
+  Tensor k = reshape(l.k_proj.forward(x), Shape{B, T, c.num_kv_heads, c.head_dim});
+  Tensor v = reshape(l.v_proj.forward(x), Shape{B, T, c.num_kv_heads, c.head_dim});
+  q = rope(q, positions, rope_);
+  k = rope(k, positions, rope_);
+  if (options.cache) std::tie(k, v) = options.cache->append(index, k, v);
+  AttentionOptions attn;
+  attn.causal = true;
+  attn.segment_ids = options.segment_ids;
+  const Tensor a = reshape(attention(q, k, v, attn), Shape{B, T, c.num_heads * c.head_dim});
+  const Tensor h2 = add(h, l.o_proj.forward(a));
+  const Tensor y = rms_norm(h2, l.post_attention_layernorm, c.rms_norm_eps);
+  const Tensor mlp = l.down_proj.forward(mul(silu(l.gate_proj.forward(y)), l.up_proj.forward(y)));
+  return add(h2, mlp);
+}
+
+Tensor DecoderModel::hidden_states(const Tensor& ids, const ForwardOptions& options) {
+  HONE_CHECK(ids.dtype() == DType::I32 && ids.rank() == 2, "model input ids must be I32 [batch, seq], got ",
+             describe(ids));
+  const int64_t T = ids.dim(1);
+  const int64_t past = options.cache ? options.cache->length() : 0;
+  if (config_.sliding_window)
+    HONE_CHECK(past + T <= *config_.sliding_window, "sequence of ", past + T, " tokens is longer than the model's ",
+               "sliding_window of ", *config_.sliding_window, ", which hone does not implement yet");
+  HONE_CHECK(past + T <= config_.max_position_embeddings, "sequence of ", past + T,
+             " tokens exceeds max_position_embeddings ", config_.max_position_embeddings);
+  const Tensor positions = options.positions.defined() ? options.positions : rope_positions(T, past);
+  Tensor h = embedding(embed_tokens_, ids);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    DecoderLayer& layer = layers_[i];
+    if (options.checkpoint_layers && !options.cache) {
+      h = checkpoint([this, &layer, i, positions, options](const Tensor& x) {
+        return layer_forward(layer, int64_t(i), x, positions, options);
+      }, h);
+    } else {
+      h = layer_forward(layer, int64_t(i), h, positions, options);
+    }
+  }
+  if (options.cache) options.cache->advance(T);
+  return rms_norm(h, norm_, config_.rms_norm_eps);
+}
+
+Tensor DecoderModel::logits(const Tensor& hidden) const { return linear(hidden, lm_head_weight()); }
+
+Tensor DecoderModel::loss(const Tensor& ids, const Tensor& labels, const ForwardOptions& options, bool sum) {
+  HONE_CHECK(labels.shape() == ids.shape() && labels.dtype() == DType::I32, "labels ", describe(labels),
+             " must be I32 with the shape of the ids ", describe(ids));
+  const Tensor hidden = hidden_states(ids, options);
+  CrossEntropyOptions ce;
+  ce.reduction = sum ? LossReduction::Sum : LossReduction::Mean;
+  return linear_cross_entropy(hidden, lm_head_weight(), shift_labels(labels), ce);
+}
+
+Tensor shift_labels(const Tensor& labels) {
+  Tensor out = Tensor::empty(labels.shape(), DType::I32);
+  const int64_t B = labels.dim(0), T = labels.dim(1);
+  const int32_t* in = labels.data<int32_t>();
+  int32_t* o = out.data<int32_t>();
+  for (int64_t b = 0; b < B; ++b) {
+    for (int64_t t = 0; t + 1 < T; ++t) o[b * T + t] = in[b * T + t + 1];
+    if (T > 0) o[b * T + T - 1] = -100;
+  }
+  return out;
+}
+
+}  // namespace hone
