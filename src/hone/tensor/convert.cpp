@@ -35,6 +35,7 @@ void store(void* p, DType d, int64_t i, double v) {
 }  // namespace
 
 void convert_elements(const void* src, DType sd, void* dst, DType dd, int64_t n) {
+  if (n == 0) return;  // empty tensors may have null data, and memcpy(nullptr, ..., 0) is undefined
   if (sd == dd) {
     std::memcpy(dst, src, dtype_bytes(sd, n));
     return;
