@@ -186,6 +186,7 @@ void run_case(Fn&& fn, const std::string& expected_prefix, Outcome& outcome, con
   } catch (const Error& e) {
     ++outcome.rejected;
     EXPECT_EQ(std::string(e.what()).rfind(expected_prefix, 0), 0u) << what << ": " << e.what();
+    EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << what << ": not one line: " << e.what();
   } catch (const std::exception& e) {
     ADD_FAILURE() << what << ": escaped as a non-hone exception: " << e.what();
   }

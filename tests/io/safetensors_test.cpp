@@ -52,7 +52,8 @@ void expect_error(const std::string& header, size_t data, const std::string& nee
     ADD_FAILURE() << "expected an error containing '" << needle << "' for " << header;
   } catch (const Error& e) {
     const std::string msg = e.what();
-    EXPECT_NE(msg.find(path), std::string::npos) << msg;
+    EXPECT_EQ(msg.rfind(path, 0), 0u) << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << "not one line: " << msg;
     EXPECT_NE(msg.find(needle), std::string::npos) << msg;
   }
   std::filesystem::remove(path);
@@ -104,6 +105,8 @@ TEST(Safetensors, HeaderMustBeUniqueBoundedUtf8Json) {
                8, "names 'a' twice");
   expect_error(R"({"a":{"dtype":"F32","shape":[[1]],"data_offsets":[0,4]}})", 4, "nests deeper");
   expect_error("{\"a\xff\":{}}", 0, "not valid JSON");
+  // A name with a newline still gives a one-line message.
+  expect_error(R"({"bad\nname":{"dtype":"F32","shape":[1],"data_offsets":[0,8]}})", 8, "tensor 'bad\\x0aname'");
   expect_error("{}", 0, "absurd", 100'000'001);  // the reference implementation's exact limit
   expect_error(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"extra":1}})", 8, "unknown key 'extra'");
   expect_error(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8.0]}})", 8, "two non-negative integers");

@@ -136,7 +136,31 @@ void check_tiling(const std::vector<SafetensorsEntry>& entries, size_t data_byte
 
 }  // namespace
 
+std::string escape_control_chars(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const unsigned char c : text) {
+    if (c >= 0x20 && c != 0x7f) {
+      out += char(c);
+    } else {
+      static const char digits[] = "0123456789abcdef";
+      out += "\\x";
+      out += digits[c >> 4];
+      out += digits[c & 15];
+    }
+  }
+  return out;
+}
+
 SafetensorsFile SafetensorsFile::open(const std::string& path) {
+  try {
+    return open_unchecked(path);
+  } catch (const Error& e) {
+    throw Error(escape_control_chars(e.what()));
+  }
+}
+
+SafetensorsFile SafetensorsFile::open_unchecked(const std::string& path) {
   return with_context(path, [&] {
     SafetensorsFile f;
     f.file_ = MappedFile::open(path);
@@ -176,7 +200,7 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
 
 const SafetensorsEntry& SafetensorsFile::entry(const std::string& name) const {
   auto it = index_.find(name);
-  HONE_CHECK(it != index_.end(), path(), ": no tensor named '", name, "'");
+  HONE_CHECK(it != index_.end(), path(), ": no tensor named '", escape_control_chars(name), "'");
   return entries_[it->second];
 }
 
@@ -201,6 +225,14 @@ int64_t read_integer(const std::string& file_dtype, const unsigned char* p) {
 }  // namespace
 
 Tensor SafetensorsFile::get(const std::string& name) const {
+  try {
+    return get_unchecked(name);
+  } catch (const Error& e) {
+    throw Error(escape_control_chars(e.what()));
+  }
+}
+
+Tensor SafetensorsFile::get_unchecked(const std::string& name) const {
   const SafetensorsEntry& e = entry(name);
   HONE_CHECK(e.loadable, path(), ": tensor '", name, "' has dtype ", e.file_dtype, ", which hone cannot load yet");
   unsigned char* bytes = file_->mutable_data() + data_start_ + e.begin;

@@ -46,6 +46,9 @@ class SafetensorsFile {
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
 
  private:
+  static SafetensorsFile open_unchecked(const std::string& path);
+  Tensor get_unchecked(const std::string& name) const;
+
   std::shared_ptr<MappedFile> file_;
   size_t data_start_ = 0;
   std::vector<SafetensorsEntry> entries_;
@@ -54,6 +57,10 @@ class SafetensorsFile {
 };
 
 using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+
+// Error messages quote tensor names and keys taken from files, which may hold any character;
+// this escapes control characters (as \xNN) so that every message stays on one line.
+std::string escape_control_chars(const std::string& text);
 
 // Writes tensors (F32, F64, BF16, F16, I32) in the given order, atomically. Names must be
 // unique and not "__metadata__".

@@ -52,6 +52,14 @@ void check_shard_name(const std::string& tensor, const std::string& shard) {
 }  // namespace
 
 SafetensorsCheckpoint SafetensorsCheckpoint::open(const std::string& path) {
+  try {
+    return open_unchecked(path);
+  } catch (const Error& e) {
+    throw Error(escape_control_chars(e.what()));
+  }
+}
+
+SafetensorsCheckpoint SafetensorsCheckpoint::open_unchecked(const std::string& path) {
   SafetensorsCheckpoint c;
   c.source_ = path;
   std::error_code ec;
@@ -133,7 +141,7 @@ std::vector<std::string> SafetensorsCheckpoint::names() const {
 
 const SafetensorsFile& SafetensorsCheckpoint::file_for(const std::string& name) const {
   auto it = location_.find(name);
-  HONE_CHECK(it != location_.end(), source_, ": no tensor named '", name, "'");
+  HONE_CHECK(it != location_.end(), source_, ": no tensor named '", escape_control_chars(name), "'");
   return files_[it->second];
 }
 

@@ -41,6 +41,7 @@ class SafetensorsCheckpoint {
   const std::map<std::string, std::string>& index_metadata() const { return index_metadata_; }
 
  private:
+  static SafetensorsCheckpoint open_unchecked(const std::string& path);
   const SafetensorsFile& file_for(const std::string& name) const;
 
   std::string source_;
