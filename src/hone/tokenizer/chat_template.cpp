@@ -129,7 +129,12 @@ RenderedChat ChatTemplate::render(const nlohmann::ordered_json& messages, const 
       size_t common = 0;
       while (common < header.size() && first + common < last && text[first + common] == header[common]) ++common;
       start = first + common;
-      if (header.empty() || common == 0) start = first_text < last ? first_text : first;
+      if (header.empty() || common == 0) {
+        start = first_text < last ? first_text : first;
+        // A space joining the header to the content is the reply's (SentencePiece folds it into
+        // the first word, as in Llama 2's "[/INST] answer").
+        while (start > first && text[start - 1] == ' ' && !is_text[start - 1]) --start;
+      }
       start = std::min(start, first_text);
       size_t end = last;
       if (!loop_attributed) {
