@@ -153,8 +153,8 @@ TEST(SafetensorsCheckpoint, WriterRejectsBadInput) {
   EXPECT_THROW(save_safetensors_checkpoint(dir.path(), small_model(), options), Error);
 }
 
-// A sharded folder written by the writer, then damaged by `damage` before reading.
-class BrokenIndex : public ::testing::Test {
+// A sharded folder from the writer (three shards), which each test edits before reading.
+class ShardedFolder : public ::testing::Test {
  protected:
   void SetUp() override {
     CheckpointWriteOptions options;
@@ -170,27 +170,35 @@ class BrokenIndex : public ::testing::Test {
   nlohmann::json index_;
 };
 
-TEST_F(BrokenIndex, MissingShard) {
+TEST_F(ShardedFolder, EquivalentShardSpellingsAreOneShard) {
+  index_["weight_map"]["lm_head.weight"] = "./model-00003-of-00003.safetensors";
+  write_index();
+  SafetensorsCheckpoint c = SafetensorsCheckpoint::open(dir_.path());
+  EXPECT_EQ(c.files().size(), 3u);
+  EXPECT_EQ(c.get("lm_head.weight").numel(), 4);
+}
+
+TEST_F(ShardedFolder, MissingShard) {
   std::filesystem::remove(dir_.file("model-00002-of-00003.safetensors"));
   expect_open_error(dir_.path(), {index_path(), "shard 'model-00002-of-00003.safetensors'",
                                   "model.layers.0.mlp.up_proj.weight", "does not exist"});
 }
 
-TEST_F(BrokenIndex, TensorNotInItsShard) {
+TEST_F(ShardedFolder, TensorNotInItsShard) {
   index_["weight_map"]["model.layers.5.mlp.down_proj.weight"] = "model-00001-of-00003.safetensors";
   write_index();
   expect_open_error(dir_.path(), {index_path(), "'model.layers.5.mlp.down_proj.weight'",
                                   "model-00001-of-00003.safetensors", "has no such tensor"});
 }
 
-TEST_F(BrokenIndex, IndexNamesTheWrongShard) {
+TEST_F(ShardedFolder, IndexNamesTheWrongShard) {
   index_["weight_map"]["lm_head.weight"] = "model-00001-of-00003.safetensors";
   write_index();
   expect_open_error(dir_.path(), {index_path(), "'lm_head.weight'", "but it is stored in",
                                   "model-00003-of-00003.safetensors"});
 }
 
-TEST_F(BrokenIndex, TensorInTwoShards) {
+TEST_F(ShardedFolder, TensorInTwoShards) {
   save_safetensors(dir_.file("model-00003-of-00003.safetensors"),
                    {{"model.norm.weight", Tensor::zeros({2})}, {"lm_head.weight", Tensor::zeros({2, 2})},
                     {"model.embed_tokens.weight", Tensor::zeros({2, 3})}});
@@ -198,13 +206,13 @@ TEST_F(BrokenIndex, TensorInTwoShards) {
                                   "model-00001-of-00003.safetensors", "model-00003-of-00003.safetensors"});
 }
 
-TEST_F(BrokenIndex, ShardTensorMissingFromIndex) {
+TEST_F(ShardedFolder, ShardTensorMissingFromIndex) {
   index_["weight_map"].erase("lm_head.weight");
   write_index();
   expect_open_error(dir_.path(), {index_path(), "holds tensor 'lm_head.weight', which weight_map does not list"});
 }
 
-TEST_F(BrokenIndex, DuplicateWeightMapKey) {
+TEST_F(ShardedFolder, DuplicateWeightMapKey) {
   std::string text = index_.dump();
   const std::string entry = R"("lm_head.weight":"model-00003-of-00003.safetensors")";
   text.insert(text.find(entry), entry + ",");
@@ -212,7 +220,7 @@ TEST_F(BrokenIndex, DuplicateWeightMapKey) {
   expect_open_error(dir_.path(), {index_path(), "weight_map names tensor 'lm_head.weight' twice"});
 }
 
-TEST_F(BrokenIndex, ShardOutsideTheFolder) {
+TEST_F(ShardedFolder, ShardOutsideTheFolder) {
   index_["weight_map"]["lm_head.weight"] = "../model-00003-of-00003.safetensors";
   write_index();
   expect_open_error(dir_.path(), {index_path(), "outside the model folder"});
@@ -221,7 +229,7 @@ TEST_F(BrokenIndex, ShardOutsideTheFolder) {
   expect_open_error(dir_.path(), {index_path(), "outside the model folder"});
 }
 
-TEST_F(BrokenIndex, MalformedIndexJson) {
+TEST_F(ShardedFolder, MalformedIndexJson) {
   write_index("{\"weight_map\": {");
   expect_open_error(dir_.path(), {index_path(), "not valid JSON"});
   write_index("[]");
@@ -238,7 +246,7 @@ TEST_F(BrokenIndex, MalformedIndexJson) {
   expect_open_error(dir_.path(), {index_path(), "'metadata' is not an object"});
 }
 
-TEST_F(BrokenIndex, DamagedShardIsNamed) {
+TEST_F(ShardedFolder, DamagedShardIsNamed) {
   const std::string shard = dir_.file("model-00002-of-00003.safetensors");
   std::filesystem::resize_file(shard, std::filesystem::file_size(shard) - 3);
   expect_open_error(dir_.path(), {index_path(), shard, "outside the data section"});

@@ -4,6 +4,7 @@
 // read outside the mapping (run this suite under -DHONE_SANITIZE=ON to check the last).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -220,8 +221,18 @@ Bytes exotic_seed() {
   return out;
 }
 
-constexpr int kSingleFileCases = 3000;
-constexpr int kShardedCases = 1200;
+// The defaults keep the suite at well under a second; a longer campaign is
+// HONE_FUZZ_SCALE=100 HONE_FUZZ_SEED=<n> test_io --gtest_filter='SafetensorsFuzz.*'.
+int fuzz_scale() {
+  const char* scale = std::getenv("HONE_FUZZ_SCALE");
+  return scale ? std::max(1, std::atoi(scale)) : 1;
+}
+uint64_t fuzz_seed(uint64_t fallback) {
+  const char* seed = std::getenv("HONE_FUZZ_SEED");
+  return seed ? fallback ^ std::strtoull(seed, nullptr, 10) : fallback;
+}
+const int kSingleFileCases = 3000 * fuzz_scale();
+const int kShardedCases = 1200 * fuzz_scale();
 
 TEST(SafetensorsFuzz, CorruptedSingleFilesLoadOrFailCleanly) {
   testing::TempDir dir("fuzz_single");
@@ -236,7 +247,7 @@ TEST(SafetensorsFuzz, CorruptedSingleFilesLoadOrFailCleanly) {
     for (const auto& e : f.entries()) names.push_back(e.name);
     EXPECT_NO_THROW(read_everything(f, names));
   }
-  Mutator mutator(20240611);
+  Mutator mutator(fuzz_seed(20240611));
   Outcome outcome;
   for (int i = 0; i < kSingleFileCases; ++i) {
     write_bytes(path, mutator.mutate_file(seeds[size_t(i) % seeds.size()]));
@@ -283,7 +294,7 @@ TEST(SafetensorsFuzz, CorruptedShardedCheckpointsLoadOrFailCleanly) {
   const size_t index = written.size() - 1;
   EXPECT_EQ(SafetensorsCheckpoint::open(dir.path()).size(), seed_tensors().size());
 
-  Mutator mutator(99);
+  Mutator mutator(fuzz_seed(99));
   Outcome outcome;
   for (int i = 0; i < kShardedCases; ++i) {
     // Half the cases damage the index, half one shard.

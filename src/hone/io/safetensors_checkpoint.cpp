@@ -49,6 +49,9 @@ void check_shard_name(const std::string& tensor, const std::string& shard) {
   HONE_CHECK(!escapes, "weight_map puts tensor '", tensor, "' in '", shard, "', which is outside the model folder");
 }
 
+// "./a.safetensors" and "a.safetensors" are one shard, opened once.
+std::string shard_key(const std::string& shard) { return fs::path(shard).lexically_normal().string(); }
+
 }  // namespace
 
 SafetensorsCheckpoint SafetensorsCheckpoint::open(const std::string& path) {
@@ -97,7 +100,7 @@ SafetensorsCheckpoint SafetensorsCheckpoint::open_unchecked(const std::string& p
     for (const auto& [tensor, shard] : weight_map.items()) {
       HONE_CHECK(shard.is_string(), "weight_map entry for tensor '", tensor, "' is not a file name");
       check_shard_name(tensor, shard.get<std::string>());
-      tensors_of_shard[shard.get<std::string>()].push_back(tensor);
+      tensors_of_shard[shard_key(shard.get<std::string>())].push_back(tensor);
     }
 
     const fs::path folder = fs::path(file).parent_path();
@@ -107,7 +110,7 @@ SafetensorsCheckpoint SafetensorsCheckpoint::open_unchecked(const std::string& p
       std::error_code missing;
       HONE_CHECK(fs::is_regular_file(shard_path, missing), "shard '", shard, "' (holding tensor '", tensors.front(),
                  "'", tensors.size() > 1 ? cat(" and ", tensors.size() - 1, " more") : std::string(),
-                 ") does not exist at ", shard_path);
+                 ") does not exist (or is not a file) at ", shard_path);
       c.files_.push_back(SafetensorsFile::open(shard_path));
       const size_t file_index = c.files_.size() - 1;
       for (const auto& e : c.files_.back().entries()) {
@@ -120,7 +123,7 @@ SafetensorsCheckpoint SafetensorsCheckpoint::open_unchecked(const std::string& p
       auto it = shard_of_tensor.find(tensor);
       HONE_CHECK(it != shard_of_tensor.end(), "weight_map puts tensor '", tensor, "' in '", shard.get<std::string>(),
                  "' but that shard has no such tensor");
-      const std::string expected = (folder / shard.get<std::string>()).string();
+      const std::string expected = (folder / shard_key(shard.get<std::string>())).string();
       HONE_CHECK(c.files_[it->second].path() == expected, "weight_map puts tensor '", tensor, "' in '",
                  shard.get<std::string>(), "' but it is stored in '", c.files_[it->second].path(), "'");
       c.location_[tensor] = it->second;
