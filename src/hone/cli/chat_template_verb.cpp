@@ -41,8 +41,18 @@ void read_conversation(const std::string& path, nlohmann::ordered_json& messages
     if (key != "messages") variables[key] = value;
 }
 
+std::string builtin_list() {
+  std::string names;
+  for (const std::string& n : builtin_chat_template_names()) names += (names.empty() ? "" : ", ") + n;
+  return names;
+}
+
 ChatTemplate choose_template(const TokenizerConfig& config, const std::string& name) {
-  if (name.empty()) return ChatTemplate::from_config(config);
+  if (name.empty()) {
+    HONE_CHECK(!config.chat_templates.empty(), config.source, " has no chat_template: pass --template with a built-in template (",
+               builtin_list(), ")");
+    return ChatTemplate::from_config(config);
+  }
   if (config.chat_templates.count(name)) return ChatTemplate::from_config(config, name);
   const auto builtins = builtin_chat_template_names();
   if (std::find(builtins.begin(), builtins.end(), name) != builtins.end()) return ChatTemplate::builtin(name);
