@@ -23,7 +23,7 @@ void add_tokenize_verb(CLI::App& app) {
   cmd->footer(
       "Examples:\n"
       "  hone tokenize --tokenizer models/Llama-3.2-1B --text 'Hello world'\n"
-      "  hone tokenize --tokenizer tokenizer.json --file prompt.txt --json --no-special");
+      "  hone tokenize --tokenizer tokenizer.json --file prompt.txt --json --no-special\n");
   auto args = std::make_shared<TokenizeArgs>();
   cmd->add_option("--tokenizer", args->tokenizer, "Model folder (with tokenizer.json) or a tokenizer.json file")->required();
   auto* text = cmd->add_option("--text", args->text, "Text to tokenize");
