@@ -1,0 +1,82 @@
+// A training run's settings. Every key can come from a recipe YAML (nested `lora: {r: 8}` or
+// dotted `lora.r: 8`) and from a command-line flag of the same name (`--lora.r 8`), flags
+// winning. The key names are the interface scripts use: keep them stable.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "hone/peft/lora_config.h"
+
+namespace hone {
+
+struct TrainRecipe {
+  // What to train on
+  std::string model;                 // Hugging Face folder (or GGUF file)
+  std::string data;                  // JSONL
+  std::string eval_data;             // JSONL for validation (optional)
+  double val_split = 0.0;            // else this fraction of `data` is held out
+  std::string format = "auto";       // auto | text | completion | alpaca | messages | tokens
+  int64_t seq_len = 512;
+  std::string truncation = "right";  // which end of a too-long example is dropped
+  bool packing = false;
+  bool skip_bad_lines = false;
+  std::string chat_template;         // built-in template name when the model has none
+
+  // How
+  std::string method = "lora";       // lora | full
+  LoraConfig lora;
+  bool gradient_checkpointing = false;
+
+  // Optimization
+  std::string optimizer = "adamw";   // adamw | sgd
+  double lr = 2e-4;
+  double weight_decay = 0.0;
+  double adam_beta1 = 0.9, adam_beta2 = 0.999, adam_epsilon = 1e-8;
+  double momentum = 0.0;
+  std::string schedule = "constant"; // constant | linear | cosine
+  int64_t warmup_steps = 0;
+  double min_lr_ratio = 0.0;
+  double max_grad_norm = 1.0;        // 0: no clipping
+
+  // Run length and batching
+  int64_t max_steps = 100;           // optimizer steps; 0: derive from epochs
+  double epochs = 0;
+  int64_t batch_size = 4;
+  int64_t grad_accum = 1;
+  uint64_t seed = 0;
+  int threads = 0;                   // 0: all cores
+
+  // Output
+  std::string out = "runs/hone";
+  int64_t save_every = 0;            // 0: only the final save
+  int64_t eval_every = 0;            // 0: only at the end (when there is validation data)
+  int64_t log_every = 1;
+  bool overwrite = false;
+  bool resume = false;
+
+  // Error naming the key when a value is out of range or inconsistent.
+  void validate() const;
+};
+
+// The registry of recipe keys: name, help text, and how to read/write the value as text.
+struct RecipeKey {
+  std::string name;
+  std::string help;
+  bool is_flag;  // bool: `--key` alone means true
+  std::function<std::string(const TrainRecipe&)> get;
+  std::function<void(TrainRecipe&, const std::string&)> set;  // Error naming the key on bad text
+};
+const std::vector<RecipeKey>& recipe_keys();
+
+// Applies a recipe YAML file (Error "<file>: key 'x': ..." for unknown keys and bad values).
+void apply_recipe_yaml(TrainRecipe& recipe, const std::string& path);
+// Applies `key -> text` overrides (from flags).
+void apply_overrides(TrainRecipe& recipe, const std::map<std::string, std::string>& overrides);
+// The fully resolved recipe as YAML (nested sections), as written to <out>/config.yaml.
+std::string recipe_to_yaml(const TrainRecipe& recipe);
+
+}  // namespace hone

@@ -1,0 +1,254 @@
+#include "hone/train/trainer.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "hone/autograd/backward.h"
+#include "hone/autograd/ops_elementwise.h"
+#include "hone/eval/perplexity.h"
+#include "hone/io/safetensors.h"
+#include "hone/model/hf_model.h"
+#include "hone/optim/clip.h"
+#include "hone/optim/schedule.h"
+#include "hone/tensor/allocator.h"
+#include "hone/tokenizer/tokenizer.h"
+#include "hone/train/interrupt.h"
+#include "hone/train/training_method.h"
+#include "hone/util/atomic_file.h"
+#include "hone/util/threads.h"
+#include "hone/util/timer.h"
+
+namespace hone {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+OptimizerOptions optimizer_options(const TrainRecipe& r) {
+  OptimizerOptions o;
+  o.type = r.optimizer;
+  o.beta1 = r.adam_beta1;
+  o.beta2 = r.adam_beta2;
+  o.eps = r.adam_epsilon;
+  o.momentum = r.momentum;
+  return o;
+}
+
+DatasetOptions dataset_options(const TrainRecipe& r) {
+  DatasetOptions o;
+  o.format = r.format;
+  o.seq_len = r.seq_len;
+  o.truncation = r.truncation;
+  o.skip_bad_lines = r.skip_bad_lines;
+  o.chat_template = r.chat_template;
+  return o;
+}
+
+std::string describe_stats(const std::string& what, const DatasetStats& s) {
+  return cat(what, ": ", s.examples, " examples (", s.format, "), ", s.tokens, " tokens, ", s.scored_tokens,
+             " scored; ", s.truncated, " truncated to seq_len", s.skipped_lines ? cat(", ", s.skipped_lines, " bad lines skipped") : "",
+             s.dropped_unscored ? cat(", ", s.dropped_unscored, " dropped with nothing left to score") : "");
+}
+
+}  // namespace
+
+Trainer::Trainer(TrainRecipe recipe, TrainerCallbacks callbacks)
+    : recipe_(std::move(recipe)), callbacks_(std::move(callbacks)) {
+  recipe_.validate();
+  set_threads(recipe_.threads);
+  run_ = prepare_run_folder(recipe_.out, recipe_.overwrite, recipe_.resume);
+  const std::string yaml = recipe_to_yaml(recipe_);
+  write_file_atomically(run_.config_path(), yaml.data(), yaml.size());
+
+  model_ = load_hf_model(recipe_.model);
+  if (fs::exists(fs::path(recipe_.model) / "tokenizer.json")) tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::load(recipe_.model));
+
+  Dataset train = load_dataset(recipe_.data, dataset_options(recipe_), tokenizer_.get());
+  Dataset validation;
+  if (!recipe_.eval_data.empty()) {
+    validation = load_dataset(recipe_.eval_data, dataset_options(recipe_), tokenizer_.get());
+  } else if (recipe_.val_split > 0) {
+    std::tie(train, validation) = split_validation(std::move(train), recipe_.val_split, recipe_.seed);
+  }
+  train_stats_ = train.stats;
+  note(describe_stats("training data", train.stats));
+  if (!validation.examples.empty()) note(describe_stats("validation data", validation.stats));
+  validation_ = std::move(validation.examples);
+
+  BatchingOptions batching;
+  batching.batch_size = recipe_.batch_size;
+  batching.seq_len = recipe_.seq_len;
+  batching.packing = recipe_.packing;
+  batching.seed = recipe_.seed;
+  if (tokenizer_ && tokenizer_->pad_id()) batching.pad_id = *tokenizer_->pad_id();
+  batcher_ = std::make_unique<Batcher>(std::move(train.examples), batching);
+  max_steps_ = recipe_.max_steps > 0
+                   ? recipe_.max_steps
+                   : std::max<int64_t>(1, int64_t(std::ceil(recipe_.epochs * double(batcher_->batches_per_epoch()) /
+                                                            double(recipe_.grad_accum))));
+
+  method_ = make_training_method(recipe_, *model_, recipe_.model);
+  auto groups = method_->param_groups(recipe_.weight_decay);
+  for (const ParamGroup& g : groups) trainable_.insert(trainable_.end(), g.params.begin(), g.params.end());
+  optimizer_ = make_optimizer(optimizer_options(recipe_), std::move(groups));
+  note(cat("method ", method_->name(), ": ", method_->trainable_parameter_count(), " trainable of ",
+           model_->config().parameter_count(), " parameters; ", max_steps_, " steps of ", recipe_.batch_size, " x ",
+           recipe_.grad_accum, " sequences"));
+
+  if (recipe_.resume) restore_checkpoint(*run_.newest_checkpoint());
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::note(const std::string& message) const {
+  if (callbacks_.on_message) callbacks_.on_message(message);
+}
+
+void Trainer::append_metrics(const nlohmann::json& line) {
+  std::ofstream out(run_.metrics_path(), std::ios::app);
+  HONE_CHECK(out, run_.metrics_path(), ": cannot append");
+  out << line.dump() << "\n";
+}
+
+std::optional<EvalMetrics> Trainer::evaluate(int64_t step) {
+  if (validation_.empty()) return std::nullopt;
+  method_->set_training(false, micro_step_);
+  const EvalResult r = evaluate_loss(*model_, validation_, callbacks_.on_eval_progress);
+  EvalMetrics m{step, r.loss, r.perplexity, r.tokens};
+  append_metrics({{"step", step}, {"eval_loss", r.loss}, {"eval_perplexity", r.perplexity}, {"eval_tokens", r.tokens}});
+  if (callbacks_.on_eval) callbacks_.on_eval(m);
+  return m;
+}
+
+void Trainer::save_checkpoint(int64_t step) {
+  const std::string dir = run_.checkpoint_dir(step);
+  fs::create_directories(run_.checkpoints_dir());
+  write_directory_atomically(dir, [&](const std::string& tmp) {
+    method_->save_weights(tmp);
+    const OptimizerState state = optimizer_->state();
+    save_safetensors(tmp + "/optimizer.safetensors", state.tensors);
+    const nlohmann::json trainer_state = {{"step", step},
+                                          {"max_steps", max_steps_},
+                                          {"micro_step", micro_step_},
+                                          {"seed", recipe_.seed},
+                                          {"method", method_->name()},
+                                          {"data_position", batcher_->position().to_json()},
+                                          {"optimizer", state.scalars}};
+    const std::string text = trainer_state.dump(2) + "\n";
+    write_file_atomically(tmp + "/trainer_state.json", text.data(), text.size());
+  });
+  note(cat("checkpoint written: ", dir));
+}
+
+void Trainer::restore_checkpoint(const std::string& dir) {
+  with_context(dir, [&] {
+    const nlohmann::json state = nlohmann::json::parse(read_file(dir + "/trainer_state.json"));
+    HONE_CHECK(state.value("method", "") == method_->name(), "checkpoint is from method '", state.value("method", "?"),
+               "', the recipe says '", method_->name(), "'");
+    method_->load_weights(dir);
+    OptimizerState opt;
+    opt.scalars = state.at("optimizer");
+    const SafetensorsFile f = SafetensorsFile::open(dir + "/optimizer.safetensors");
+    for (const auto& e : f.entries()) opt.tensors.emplace_back(e.name, f.get(e.name));
+    optimizer_->load_state(opt);
+    batcher_->set_position(DataPosition::from_json(state.at("data_position")));
+    start_step_ = state.at("step").get<int64_t>();
+    micro_step_ = state.at("micro_step").get<uint64_t>();
+    return 0;
+  });
+  // Metrics logged after this checkpoint (before the interruption) will be logged again.
+  if (fs::exists(run_.metrics_path())) {
+    std::ifstream in(run_.metrics_path());
+    std::string line, kept;
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      const auto j = nlohmann::json::parse(line, nullptr, false);
+      if (!j.is_discarded() && j.value("step", int64_t(0)) <= start_step_) kept += line + "\n";
+    }
+    write_file_atomically(run_.metrics_path(), kept.data(), kept.size());
+  }
+  note(cat("resumed from ", dir, " at step ", start_step_, " of ", max_steps_));
+}
+
+TrainResult Trainer::run() {
+  TrainResult result;
+  LrSchedule schedule{recipe_.schedule, recipe_.lr, recipe_.warmup_steps, max_steps_, recipe_.min_lr_ratio};
+  schedule.validate();
+  if (start_step_ == 0) result.first_eval = evaluate(0);
+
+  Timer run_timer;
+  int64_t step = start_step_;
+  const int64_t batches_per_epoch = std::max<int64_t>(1, batcher_->batches_per_epoch());
+  while (step < max_steps_) {
+    Timer step_timer;
+    reset_peak_memory();
+    std::vector<Batch> micro(size_t(recipe_.grad_accum));
+    int64_t scored = 0, real = 0;
+    for (Batch& b : micro) {
+      b = batcher_->next();
+      scored += b.scored_tokens;
+      real += b.real_tokens;
+    }
+    // The loss of the step is the mean over every scored token of the accumulated batch, so
+    // each micro-batch's summed loss is divided by the total count, not by its own.
+    double loss_sum = 0;
+    for (Batch& b : micro) {
+      method_->set_training(true, micro_step_++);
+      if (b.scored_tokens == 0) continue;
+      ForwardOptions fwd;
+      fwd.positions = b.positions;
+      fwd.segment_ids = b.segment_ids;
+      fwd.checkpoint_layers = recipe_.gradient_checkpointing;
+      const Tensor loss = model_->loss(b.ids, b.labels, fwd, /*sum=*/true);
+      loss_sum += loss.item();
+      backward(scale(loss, 1.0 / double(scored)));
+    }
+    const double grad_norm = clip_grad_norm(trainable_, recipe_.max_grad_norm);
+    const double lr = schedule.lr_at(step);
+    optimizer_->step(lr);
+    optimizer_->zero_grad();
+    ++step;
+
+    StepMetrics m;
+    m.step = step;
+    m.max_steps = max_steps_;
+    m.loss = scored > 0 ? loss_sum / double(scored) : 0.0;
+    m.lr = lr;
+    m.grad_norm = grad_norm;
+    m.scored_tokens = scored;
+    const double seconds = step_timer.seconds();
+    m.tokens_per_s = seconds > 0 ? double(real) / seconds : 0;
+    m.epoch = double(step * recipe_.grad_accum) / double(batches_per_epoch);
+    m.elapsed_s = run_timer.seconds();
+    m.eta_s = m.elapsed_s / double(step - start_step_) * double(max_steps_ - step);
+    m.peak_rss_mb = double(peak_resident_bytes()) / (1 << 20);
+    m.tensor_peak_mb = double(memory_stats().peak_bytes) / (1 << 20);
+    result.last_loss = m.loss;
+    if (step % recipe_.log_every == 0 || step == max_steps_) {
+      append_metrics({{"step", step}, {"loss", m.loss}, {"lr", lr}, {"grad_norm", grad_norm},
+                      {"tokens_per_s", m.tokens_per_s}, {"scored_tokens", scored}, {"epoch", m.epoch},
+                      {"peak_rss_mb", m.peak_rss_mb}, {"tensor_peak_mb", m.tensor_peak_mb}});
+    }
+    if (callbacks_.on_step) callbacks_.on_step(m);
+
+    const bool stopping = interrupt_requested();
+    if ((recipe_.save_every > 0 && step % recipe_.save_every == 0) || stopping || step == max_steps_) save_checkpoint(step);
+    if (stopping) {
+      result.interrupted = true;
+      break;
+    }
+    if (recipe_.eval_every > 0 && step % recipe_.eval_every == 0 && step < max_steps_) result.last_eval = evaluate(step);
+  }
+  result.steps_done = step;
+  if (!result.interrupted) {
+    if (!result.last_eval || result.last_eval->step != step) result.last_eval = evaluate(step);
+    result.final_output = run_.root + "/" + method_->final_folder_name();
+    method_->save_final(result.final_output);
+    note(cat("saved ", result.final_output));
+  }
+  method_->set_training(false, micro_step_);
+  return result;
+}
+
+}  // namespace hone

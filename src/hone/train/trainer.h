@@ -1,0 +1,102 @@
+// The training loop: loads the model, tokenizer and data a recipe names, attaches the method
+// (LoRA or full), and runs optimizer steps with gradient accumulation normalised by the scored
+// tokens of the whole accumulated batch, clipping, a warmup schedule, periodic evaluation and
+// atomic checkpoints that a resumed run continues from bit for bit (at a fixed thread count).
+// The library prints nothing: progress reaches the caller through callbacks.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hone/data/batcher.h"
+#include "hone/data/dataset.h"
+#include "hone/model/decoder_model.h"
+#include "hone/train/recipe.h"
+#include "hone/train/run_folder.h"
+
+namespace hone {
+
+class Tokenizer;
+class TrainingMethod;
+class Optimizer;
+
+struct StepMetrics {
+  int64_t step = 0;        // optimizer steps done (1-based after the first)
+  int64_t max_steps = 0;
+  double loss = 0;         // mean loss per scored token over the step's accumulated batch
+  double lr = 0;
+  double grad_norm = 0;    // before clipping
+  double tokens_per_s = 0; // real (non-padding) tokens per second in this step
+  int64_t scored_tokens = 0;
+  double epoch = 0;        // fractional epochs of training data seen
+  double elapsed_s = 0;
+  double eta_s = 0;
+  double peak_rss_mb = 0;
+  double tensor_peak_mb = 0;
+};
+
+struct EvalMetrics {
+  int64_t step = 0;
+  double loss = 0, perplexity = 0;
+  int64_t tokens = 0;
+};
+
+struct TrainerCallbacks {
+  std::function<void(const StepMetrics&)> on_step;
+  std::function<void(const EvalMetrics&)> on_eval;
+  std::function<void(const std::string&)> on_message;  // one-line notes (data stats, checkpoints, resume)
+  std::function<void(int64_t done, int64_t total)> on_eval_progress;
+};
+
+struct TrainResult {
+  int64_t steps_done = 0;
+  bool interrupted = false;
+  std::optional<EvalMetrics> first_eval, last_eval;
+  double last_loss = 0;
+  std::string final_output;  // <out>/adapter or <out>/model ("" when interrupted)
+};
+
+class Trainer {
+ public:
+  // Validates the recipe, prepares the run folder and loads everything. Errors name the key,
+  // file or line at fault.
+  explicit Trainer(TrainRecipe recipe, TrainerCallbacks callbacks = {});
+  ~Trainer();
+
+  TrainResult run();
+
+  DecoderModel& model() { return *model_; }
+  const Tokenizer* tokenizer() const { return tokenizer_.get(); }
+  const TrainRecipe& recipe() const { return recipe_; }
+  const DatasetStats& train_stats() const { return train_stats_; }
+  int64_t max_steps() const { return max_steps_; }
+  TrainingMethod& method() { return *method_; }
+  // Mean loss on the validation data (method in eval mode); nullopt when there is none.
+  std::optional<EvalMetrics> evaluate(int64_t step);
+
+ private:
+  void save_checkpoint(int64_t step);
+  void restore_checkpoint(const std::string& dir);
+  void note(const std::string& message) const;
+  void append_metrics(const nlohmann::json& line);
+
+  TrainRecipe recipe_;
+  TrainerCallbacks callbacks_;
+  RunFolder run_;
+  std::unique_ptr<DecoderModel> model_;
+  std::unique_ptr<Tokenizer> tokenizer_;
+  std::unique_ptr<TrainingMethod> method_;
+  std::unique_ptr<Optimizer> optimizer_;
+  std::unique_ptr<Batcher> batcher_;
+  std::vector<TokenizedExample> validation_;
+  DatasetStats train_stats_;
+  std::vector<Tensor> trainable_;
+  int64_t max_steps_ = 0;
+  int64_t start_step_ = 0;
+  uint64_t micro_step_ = 0;
+};
+
+}  // namespace hone
