@@ -60,7 +60,7 @@ void expect_error(const std::string& header, size_t data, const std::string& nee
 }
 
 TEST(Safetensors, BadFilesGiveClearErrors) {
-  expect_error("", 0, "not valid JSON", 0);
+  expect_error("", 0, "does not start with '{'", 0);
   {
     const std::string path = temp_path("short.safetensors");
     std::ofstream(path, std::ios::binary) << "abc";
@@ -70,7 +70,8 @@ TEST(Safetensors, BadFilesGiveClearErrors) {
   expect_error("{}", 0, "absurd", uint64_t(1) << 40);
   expect_error("{}", 0, "runs past the end", 1000);
   expect_error("{not json", 0, "not valid JSON");
-  expect_error("[]", 0, "not a JSON object");
+  expect_error("[]", 0, "does not start with '{'");
+  expect_error(" {}", 0, "does not start with '{'");
   expect_error(R"({"w":{"dtype":"Q9","shape":[2],"data_offsets":[0,8]}})", 8, "unsupported dtype");
   expect_error(R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", 8, "needs 12 bytes");
   expect_error(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", 4, "outside the data section");
@@ -113,6 +114,13 @@ TEST(Safetensors, HeaderMustBeUniqueBoundedUtf8Json) {
   expect_error(R"({"w":{"dtype":"F32","shape":[1,1,1,1,1],"data_offsets":[0,4]}})", 4, "5 dimensions");
   expect_error(R"({"w":{"dtype":"F32","shape":[1099511627776,1099511627776],"data_offsets":[0,4]}})", 4,
                "absurd shape");
+  // Trailing whitespace of any JSON kind is padding, as in the reference implementation's tests.
+  {
+    const std::string path = temp_path("padded.safetensors");
+    write_raw(path, "{}\r \t\n", 0);
+    EXPECT_TRUE(SafetensorsFile::open(path).entries().empty());
+    std::filesystem::remove(path);
+  }
   // An explicit null __metadata__ is accepted, as by the reference implementation.
   const std::string path = temp_path("null_meta.safetensors");
   write_raw(path, R"({"__metadata__":null})", 0);

@@ -174,6 +174,8 @@ SafetensorsFile SafetensorsFile::open_unchecked(const std::string& path) {
                size, " bytes): truncated?");
     f.data_start_ = 8 + size_t(header_len);
     const char* header = reinterpret_cast<const char*>(f.file_->data() + 8);
+    // The format's README requires this (whitespace may only trail the JSON).
+    HONE_CHECK(header_len > 0 && header[0] == '{', "header does not start with '{' as the format requires");
     const nlohmann::json json = parse_header(header, header + header_len);
     HONE_CHECK(json.is_object(), "header is not a JSON object");
     const size_t data_bytes = size - f.data_start_;

@@ -29,8 +29,8 @@ struct SafetensorsEntry {
 
 class SafetensorsFile {
  public:
-  // Opens and validates `path` as the reference implementation does: header length at most
-  // 100 MB and inside the file, a UTF-8 JSON object with unique names, known dtypes,
+  // Opens and validates `path` as the format specifies: header length at most 100 MB and inside
+  // the file, a UTF-8 JSON object starting with '{', unique names, known dtypes,
   // shape x dtype size == byte range, and tensors tiling the data section exactly (no gap, no
   // overlap, nothing after the last one). Every problem is an Error starting with the path.
   static SafetensorsFile open(const std::string& path);
