@@ -35,7 +35,7 @@ LoraModel LoraModel::attach(DecoderModel& model, const LoraConfig& config, uint6
                                                      config.dropout, config.use_dora, config.init, seed, this_stream,
                                                      lm.state_));
   }
-  lm.check_some_module_targeted();
+  lm.check_some_module_targeted("lora.");
   return lm;
 }
 
@@ -44,9 +44,9 @@ void LoraModel::add_adapter(LinearModule& module, std::shared_ptr<LoraAdapter> a
   adapters_.emplace_back(&module, std::move(adapter));
 }
 
-void LoraModel::check_some_module_targeted() const {
+void LoraModel::check_some_module_targeted(const std::string& source) const {
   if (!adapters_.empty()) return;
-  HONE_FAIL("lora.target_modules matches no linear layer of this model (its layers: q_proj, k_proj, v_proj, o_proj, ",
+  HONE_FAIL(source, "target_modules matches no linear layer of this model (its layers: q_proj, k_proj, v_proj, o_proj, ",
             "gate_proj, up_proj, down_proj, or all-linear)");
 }
 
@@ -117,6 +117,7 @@ LoraModel LoraModel::load(DecoderModel& model, const std::string& dir) {
 
   LoraModel lm;
   lm.config_ = config;
+  std::vector<std::pair<LinearModule*, std::shared_ptr<LoraAdapter>>> pending;
   uint64_t stream = kFirstAdapterStream;
   for (LinearModule* m : model.linear_modules()) {
     const uint64_t this_stream = stream++;
@@ -140,12 +141,15 @@ LoraModel LoraModel::load(DecoderModel& model, const std::string& dir) {
       expect_shape(key + ".lora_magnitude_vector", magnitude, Shape{out}, m->name);
       adapter->magnitude().copy_from(magnitude);
     }
-    lm.add_adapter(*m, std::move(adapter));
+    pending.emplace_back(m, std::move(adapter));
   }
-  lm.check_some_module_targeted();
+  // Nothing is attached until the whole file has been checked, so a failed load leaves the
+  // model as it was.
+  HONE_CHECK(!pending.empty(), config_path, ": target_modules matches no linear layer of this model");
   if (!unused.empty())
     HONE_FAIL(weights_path, ": tensor '", *unused.begin(), "' matches no LoRA module of this model and config",
               unused.size() > 1 ? " (and " + std::to_string(unused.size() - 1) + " more)" : "");
+  for (auto& [module, adapter] : pending) lm.add_adapter(*module, std::move(adapter));
   return lm;
 }
 
