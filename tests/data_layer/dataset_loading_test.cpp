@@ -128,7 +128,7 @@ TEST(DatasetLoading, SkipBadLinesCountsAndKeepsTheMessages) {
   EXPECT_EQ(data.stats.examples, 2);
   EXPECT_EQ(data.stats.skipped_lines, 4);
   ASSERT_EQ(data.stats.warnings.size(), 4u);
-  EXPECT_CONTAINS(data.stats.warnings[0], ":2: not valid JSON");
+  EXPECT_CONTAINS(data.stats.warnings[0], ":2: not valid JSON: column 94: syntax error while parsing array");
   EXPECT_CONTAINS(data.stats.warnings[1], ":3: \"messages\" is empty");
   EXPECT_CONTAINS(data.stats.warnings[2], ":4: messages[1].role is \"robot\"");
   EXPECT_CONTAINS(data.stats.warnings[3], ":6: \"messages\" has no assistant turn");

@@ -30,10 +30,11 @@ int64_t for_each_jsonl(const std::string& path,
       try {
         value = nlohmann::json::parse(line);
       } catch (const nlohmann::json::parse_error& e) {
-        // nlohmann's message includes the byte position; keep just the reason.
+        // nlohmann's message starts "[json.exception.parse_error.101] parse error at line 1, ";
+        // the line is ours to name, so keep the column and the reason.
         std::string what = e.what();
-        const auto colon = what.find("]: ");
-        throw Error("not valid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 3)));
+        const auto column = what.find("column ");
+        throw Error("not valid JSON: " + (column == std::string::npos ? what : what.substr(column)));
       }
       record(number, value);
     } catch (const Error& e) {
