@@ -202,5 +202,52 @@ def main():
     save_golden("model_llama_gqa_bf16", {"ids": ids.to(torch.int32), "logits": model(ids).detach()})
 
 
+def full_finetune_trajectory():
+    """10 AdamW steps of full fine-tuning on llama_gqa: every weight trainable, the step's loss the
+    mean over all scored tokens of a right-padded batch of 3 examples, weight decay off for norms
+    (as Hugging Face's Trainer groups them), global-norm clipping at 1.0. Goldens: the 10 losses,
+    grad norms and the final weights. Data in tests/data/train/full_ft.jsonl (pre-tokenized)."""
+    cfg = dict(BASE, **VARIANTS["llama_gqa"])
+    model = Reference(cfg, 100)  # the same weights as tests/data/models/llama_gqa
+    g = seeded(11)
+    examples = []
+    for length in (9, 6, 12):
+        ids = torch.randint(3, 96, (length,), generator=g)
+        labels = ids.clone()
+        labels[: length // 3] = -100  # an unscored prompt
+        examples.append((ids, labels))
+    data_dir = os.path.join(os.path.dirname(MODELS_DIR), "train")
+    os.makedirs(data_dir, exist_ok=True)
+    with open(os.path.join(data_dir, "full_ft.jsonl"), "w") as f:
+        for ids, labels in examples:
+            f.write(json.dumps({"input_ids": ids.tolist(), "labels": labels.tolist()}) + "\n")
+    T = max(len(ids) for ids, _ in examples)
+    batch_ids = torch.zeros((3, T), dtype=torch.int64)
+    batch_labels = torch.full((3, T), -100, dtype=torch.int64)
+    for i, (ids, labels) in enumerate(examples):
+        batch_ids[i, : len(ids)] = ids
+        batch_labels[i, : len(ids)] = labels
+    params = model.params
+    decay = [p for k, p in params.items() if p.dim() >= 2 and "norm" not in k]
+    no_decay = [p for k, p in params.items() if not (p.dim() >= 2 and "norm" not in k)]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
+    losses, norms = [], []
+    for step in range(10):
+        opt.zero_grad()
+        logits = model(batch_ids)
+        loss = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, cfg["vocab_size"]),
+                                                 batch_labels[:, 1:].reshape(-1), ignore_index=-100)
+        loss.backward()
+        norms.append(float(torch.nn.utils.clip_grad_norm_(list(params.values()), 1.0)))
+        opt.step()
+        losses.append(float(loss))
+    out = {"loss": torch.tensor(losses, dtype=torch.float64), "grad_norm": torch.tensor(norms, dtype=torch.float64)}
+    for k, p in params.items():
+        out["final." + k] = p.detach()
+    save_golden("train_full_llama_gqa", out)
+
+
 if __name__ == "__main__":
     main()
+    full_finetune_trajectory()
