@@ -167,8 +167,8 @@ TEST(Safetensors, IntegerAndFloat8DtypesLoadOrExplain) {
   std::filesystem::remove(path);
 }
 
-// The committed goldens were written by PyTorch's safetensors: the tightened reader must accept
-// what the reference writer produces.
+// The committed goldens come from the Python reference scripts (tests/reference/golden_common.py),
+// a second, independent writer: the tightened reader must accept everything it produces.
 TEST(Safetensors, OpensFilesWrittenByTheReferenceImplementation) {
   size_t opened = 0;
   for (const auto& item : std::filesystem::directory_iterator(HONE_GOLDEN_DIR)) {
@@ -178,6 +178,28 @@ TEST(Safetensors, OpensFilesWrittenByTheReferenceImplementation) {
     ++opened;
   }
   EXPECT_GT(opened, 0u) << "no golden files in " << HONE_GOLDEN_DIR;
+}
+
+// The exact bytes the reference implementation (huggingface/safetensors) writes for these inputs,
+// as its own serialization tests pin them: same header layout, key order and space padding.
+TEST(Safetensors, WritesTheSameBytesAsTheReferenceImplementation) {
+  auto expected_file = [](const std::string& header, const std::string& data) {
+    std::string out(8, '\0');
+    const uint64_t len = header.size();
+    std::memcpy(out.data(), &len, 8);
+    return out + header + data;
+  };
+  const std::string path = temp_path("reference_bytes.safetensors");
+  std::vector<float> values = {0, 1, 2, 3, 4, 5};
+  save_safetensors(path, {{"attn0", Tensor::from_floats({1, 1, 2, 3}, values)}});
+  EXPECT_EQ(read_file(path),
+            expected_file(R"({"attn0":{"dtype":"F32","shape":[1,1,2,3],"data_offsets":[0,24]}})" + std::string(7, ' '),
+                          std::string(reinterpret_cast<const char*>(values.data()), 24)));
+  save_safetensors(path, {});
+  EXPECT_EQ(read_file(path), expected_file("{}" + std::string(6, ' '), ""));
+  save_safetensors(path, {}, {{"framework", "pt"}});
+  EXPECT_EQ(read_file(path), expected_file(R"({"__metadata__":{"framework":"pt"}})" + std::string(5, ' '), ""));
+  std::filesystem::remove(path);
 }
 
 TEST(Safetensors, WriteIsAtomic) {
