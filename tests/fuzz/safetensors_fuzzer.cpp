@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -17,8 +18,12 @@ std::filesystem::path scratch() {
   static const std::filesystem::path dir = [] {
     const std::filesystem::path root = std::filesystem::is_directory("/dev/shm") ? "/dev/shm"
                                                                                  : std::filesystem::temp_directory_path();
-    auto d = root / ("hone_fuzz_" + std::to_string(::getpid()));
+    static const auto d = root / ("hone_fuzz_" + std::to_string(::getpid()));
     std::filesystem::create_directories(d);
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(d, ignored);
+    });
     hone::CheckpointWriteOptions options;
     options.max_shard_bytes = 16;
     hone::save_safetensors_checkpoint(
