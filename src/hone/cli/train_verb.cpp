@@ -76,18 +76,27 @@ void add_train_verb(CLI::App& app) {
       "The run folder (--out) gets config.yaml, metrics.jsonl, checkpoints/step-N/ and the final adapter/ or model/.\n"
       "Ctrl-C finishes the current step, writes a checkpoint and exits with status 130; --resume continues.");
   auto args = std::make_shared<TrainArgs>();
-  cmd->add_option("recipe", args->recipe_file, "Recipe YAML (optional)")->check(CLI::ExistingFile);
+  cmd->add_option("recipe", args->recipe_file, "Recipe YAML (optional)");
+  // Unknown flags are collected rather than rejected by CLI11, so the error can name the key
+  // and suggest the closest real one.
+  cmd->allow_extras();
   cmd->add_flag("--json", args->json, "Print a JSON summary on stdout when done");
   for (const RecipeKey& key : recipe_keys()) {
     const std::string name = key.name;
     auto* opt = cmd->add_option_function<std::string>(
         "--" + name, [args, name](const std::string& v) { args->overrides[name] = v; }, key.help);
-    if (key.is_flag) {
-      opt->expected(0, 1)->default_str("true");
-      opt->type_name("[BOOL]");
-    }
+    opt->type_name(key.type);
+    const std::string fallback = key.get(TrainRecipe{});
+    if (key.is_flag) opt->expected(0, 1)->default_str("true")->type_name("[BOOL]");
+    else if (!fallback.empty()) opt->description(key.help + " (default " + fallback + ")");
   }
-  cmd->callback([args] { run_train(*args); });
+  cmd->callback([args, cmd] {
+    for (const std::string& extra : cmd->remaining()) {
+      HONE_CHECK(extra.rfind("--", 0) != 0, unknown_recipe_key_message(extra.substr(2, extra.find('=') - 2)));
+      HONE_FAIL("unexpected argument '", extra, "' (one recipe file at most; settings are --key value)");
+    }
+    run_train(*args);
+  });
 }
 
 }  // namespace

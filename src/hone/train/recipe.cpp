@@ -72,8 +72,16 @@ std::string format_double(double v) {
 }
 
 template <class Field>
+constexpr const char* type_name_of() {
+  if constexpr (std::is_same_v<Field, bool>) return "BOOL";
+  else if constexpr (std::is_same_v<Field, double>) return "FLOAT";
+  else if constexpr (std::is_same_v<Field, std::string>) return "TEXT";
+  else return "INT";
+}
+
+template <class Field>
 RecipeKey key(std::string name, std::string help, Field TrainRecipe::*field) {
-  RecipeKey k{name, std::move(help), std::is_same_v<Field, bool>, nullptr, nullptr};
+  RecipeKey k{name, std::move(help), std::is_same_v<Field, bool>, type_name_of<Field>(), nullptr, nullptr};
   k.get = [field](const TrainRecipe& r) -> std::string {
     const auto& v = r.*field;
     if constexpr (std::is_same_v<Field, bool>) return v ? "true" : "false";
@@ -93,7 +101,7 @@ RecipeKey key(std::string name, std::string help, Field TrainRecipe::*field) {
 
 template <class Field>
 RecipeKey lora_key(std::string name, std::string help, Field LoraConfig::*field) {
-  RecipeKey k{name, std::move(help), std::is_same_v<Field, bool>, nullptr, nullptr};
+  RecipeKey k{name, std::move(help), std::is_same_v<Field, bool>, type_name_of<Field>(), nullptr, nullptr};
   k.get = [field](const TrainRecipe& r) -> std::string {
     const auto& v = r.lora.*field;
     if constexpr (std::is_same_v<Field, bool>) return v ? "true" : "false";
@@ -129,7 +137,7 @@ std::vector<RecipeKey> make_keys() {
       lora_key("lora.r", "LoRA rank", &LoraConfig::r),
       lora_key("lora.alpha", "LoRA alpha (scaling alpha / r)", &LoraConfig::alpha),
       lora_key("lora.dropout", "Dropout on the LoRA input", &LoraConfig::dropout),
-      RecipeKey{"lora.target_modules", "Modules to adapt: leaf names (q_proj,v_proj) or all-linear", false,
+      RecipeKey{"lora.target_modules", "Modules to adapt: leaf names (q_proj,v_proj) or all-linear", false, "LIST",
                 [](const TrainRecipe& r) {
                   std::string s;
                   for (const auto& t : r.lora.target_modules) s += (s.empty() ? "" : ",") + t;
@@ -177,7 +185,9 @@ const RecipeKey* find_key(const std::string& name) {
   return nullptr;
 }
 
-std::string unknown_key_message(const std::string& name) {
+}  // namespace
+
+std::string unknown_recipe_key_message(const std::string& name) {
   // Suggest a key that differs only in separators or shares the last part.
   std::string hint;
   std::string flat = name;
@@ -189,6 +199,8 @@ std::string unknown_key_message(const std::string& name) {
   }
   return "unknown key '" + name + "'" + hint + "; `hone train --help` lists every key";
 }
+
+namespace {
 
 void flatten(const YAML::Node& node, const std::string& prefix, std::map<std::string, std::string>& out,
              const std::string& path) {
@@ -224,7 +236,7 @@ const std::vector<RecipeKey>& recipe_keys() {
 void apply_overrides(TrainRecipe& recipe, const std::map<std::string, std::string>& overrides) {
   for (const auto& [name, text] : overrides) {
     const RecipeKey* k = find_key(name);
-    HONE_CHECK(k, unknown_key_message(name));
+    HONE_CHECK(k, unknown_recipe_key_message(name));
     k->set(recipe, text);
   }
 }

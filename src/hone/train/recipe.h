@@ -67,10 +67,14 @@ struct RecipeKey {
   std::string name;
   std::string help;
   bool is_flag;  // bool: `--key` alone means true
+  std::string type;  // INT, FLOAT, TEXT, LIST or BOOL, for --help
   std::function<std::string(const TrainRecipe&)> get;
   std::function<void(TrainRecipe&, const std::string&)> set;  // Error naming the key on bad text
 };
 const std::vector<RecipeKey>& recipe_keys();
+
+// The message for a key that is not in recipe_keys(), with the closest real key when one is.
+std::string unknown_recipe_key_message(const std::string& name);
 
 // Applies a recipe YAML file (Error "<file>: key 'x': ..." for unknown keys and bad values).
 void apply_recipe_yaml(TrainRecipe& recipe, const std::string& path);
