@@ -54,7 +54,9 @@ DecoderConfig shape_config(const std::string& shape) {
 
 nlohmann::json summary(std::vector<double> times) {
   std::sort(times.begin(), times.end());
-  return {{"median", times[times.size() / 2]}, {"min", times.front()}, {"max", times.back()}};
+  const size_t n = times.size();
+  const double median = n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
+  return {{"median", median}, {"min", times.front()}, {"max", times.back()}};
 }
 
 int32_t argmax(const Tensor& logits) {
