@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "hone/tokenizer/chat_template_builtin.h"
 #include "hone/data/alpaca_prompt.h"
+#include "hone/tokenizer/chat_template_builtin.h"
 #include "hone/tokenizer/tokenizer.h"
 #include "hone/util/error.h"
 
