@@ -211,10 +211,14 @@ class Evaluator {
 
   // ---- macros and calls ----
 
+  // The macro refers to its defining scope weakly (the scope usually holds the macro: a strong
+  // reference would be a cycle); the evaluator keeps that scope alive until rendering ends.
   Value make_macro(const MacroNode& macro, const ScopePtr& defining_scope) {
-    return Value::callable(macro.name, [this, &macro, defining_scope](const CallArgs& args) {
+    retained_scopes_.push_back(defining_scope);
+    std::weak_ptr<Scope> weak_scope = defining_scope;
+    return Value::callable(macro.name, [this, &macro, weak_scope](const CallArgs& args) {
       if (call_depth_ >= kMaxCallDepth) fail("macro '", macro.name, "' nested more than ", kMaxCallDepth, " calls deep");
-      auto scope = std::make_shared<Scope>(defining_scope);
+      auto scope = std::make_shared<Scope>(weak_scope.lock());
       std::vector<Value> varargs;
       for (size_t i = 0; i < args.positional.size(); ++i) {
         if (i < macro.params.size()) scope->variables[macro.params[i].first] = args.positional[i];
@@ -481,6 +485,7 @@ class Evaluator {
   const RenderEnvironment& environment_;
   int loop_depth_ = 0;
   int call_depth_ = 0;
+  std::vector<ScopePtr> retained_scopes_;
 };
 
 }  // namespace
