@@ -3,11 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "hone/cli/verbs.h"
 #include "hone/eval/generate.h"
 #include "hone/model/load_model.h"
+#include "hone/peft/lora_model.h"
 #include "hone/tokenizer/decode_stream.h"
 #include "hone/util/error.h"
 #include "hone/util/threads.h"
@@ -17,7 +19,7 @@ namespace hone::cli {
 namespace {
 
 struct GenerateArgs {
-  std::string model, tokenizer, prompt, prompt_ids;
+  std::string model, adapter, tokenizer, prompt, prompt_ids;
   GenerationOptions generation;
   int threads = 0;
   bool json = false;
@@ -43,16 +45,24 @@ std::vector<int32_t> parse_prompt_ids(const std::string& text) {
   return ids;
 }
 
-// The model to generate with. `--adapter DIR` (the training issue) attaches here: one call after
-// loading, so everything below sees the adapted model.
-std::unique_ptr<DecoderModel> load_generation_model(const GenerateArgs& args) {
-  return load_model(args.model);
+// The model to generate with, and the PEFT adapter attached to it when --adapter names one
+// (unmerged, so it computes exactly what training measured; kept alive beside the model).
+struct GenerationModel {
+  std::unique_ptr<DecoderModel> model;
+  std::optional<LoraModel> adapter;
+};
+
+GenerationModel load_generation_model(const GenerateArgs& args) {
+  GenerationModel m{load_model(args.model), std::nullopt};
+  if (!args.adapter.empty()) m.adapter.emplace(LoraModel::load(*m.model, args.adapter));
+  return m;
 }
 
 void run_generate(const GenerateArgs& args) {
   set_threads(args.threads);
   HONE_CHECK(args.prompt.empty() != args.prompt_ids.empty(), "generate: give the prompt with --prompt TEXT or --prompt-ids 1,2,3");
-  const std::unique_ptr<DecoderModel> model = load_generation_model(args);
+  GenerationModel loaded = load_generation_model(args);
+  const std::unique_ptr<DecoderModel>& model = loaded.model;
   const std::optional<Tokenizer> tokenizer =
       args.tokenizer.empty() ? load_model_tokenizer(args.model) : std::optional<Tokenizer>(Tokenizer::load(args.tokenizer));
   std::vector<int32_t> prompt;
@@ -107,6 +117,7 @@ void add_generate_verb(CLI::App& app) {
       "  hone generate --model model.gguf --prompt-ids 1,450,7483 --temperature 0.8 --top-p 0.95 --seed 7 --json");
   auto args = std::make_shared<GenerateArgs>();
   cmd->add_option("--model", args->model, "Hugging Face model folder or GGUF file")->required();
+  cmd->add_option("--adapter", args->adapter, "PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) to apply");
   cmd->add_option("--prompt", args->prompt, "Prompt text (needs the model's tokenizer.json, or --tokenizer)");
   cmd->add_option("--prompt-ids", args->prompt_ids, "Prompt as comma-separated token ids, e.g. 1,15043,3186");
   cmd->add_option("--tokenizer", args->tokenizer, "Tokenizer folder or tokenizer.json (default: the model folder's)");
