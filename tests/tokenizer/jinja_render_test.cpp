@@ -271,6 +271,31 @@ TEST(JinjaErrors, RuntimeErrorsNamePositionAndRaiseExceptionPropagates) {
   EXPECT_NE(error_of("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}").find("deep"), std::string::npos);
 }
 
+TEST(JinjaErrors, MalformedTemplatesFailCleanly) {
+  // Every truncation of a real template, and a few hand-made breakages, either renders or ends in
+  // hone::Error: never a crash or a hang.
+  const std::string real =
+      "{%- for m in messages if m.role != 'x' -%}{{ '<' ~ m['role'] ~ '>' }}{% set ns = namespace(a=[1, (2, 3), {'k': -1.5e3}]) %}"
+      "{{ m.content | trim | replace('a', \"b\") }}{% if loop.last and not x is defined %}{{ ns.a[1:][::-1] }}{% endif %}{#- c -#}"
+      "{% macro f(a, b=2) %}{{ a ~ b }}{% endmacro %}{{ f(1, b=3) }}{% endfor %}";
+  int rendered = 0, failed = 0;
+  for (size_t cut = 0; cut <= real.size(); ++cut) {
+    try {
+      Template(real.substr(0, cut)).render(nlohmann::ordered_json::parse(R"({"messages": [{"role": "u", "content": " a "}]})"));
+      ++rendered;
+    } catch (const Error&) {
+      ++failed;
+    }
+  }
+  EXPECT_GT(rendered, 0);
+  EXPECT_GT(failed, 100);
+  for (const char* broken : {"{{", "{%", "{#", "{{ (", "{{ [1, }}", "{{ {'a' }}", "{% for %}", "{% for x in %}{% endfor %}", "{% set %}",
+                             "{{ x[ }}", "{% if %}{% endif %}", "{% if 1 %}{% else %}{% else %}{% endif %}", "{% endfor %}", "{{ 1 +* 2 }}",
+                             "{% macro (a) %}{% endmacro %}", "{{ 'a' | }}", "{{ x is }}", "{% raw %}never closed", "{{ '\\x4' }}"}) {
+    EXPECT_THROW(Template(broken).render(nlohmann::ordered_json::object()), Error) << broken;
+  }
+}
+
 TEST(JinjaMarks, MessageMarksSurviveStringOperations) {
   RenderEnvironment env;
   env.variables.emplace_back("c", Value::string(Text::marked("  Hello world  ", 3)));
