@@ -72,6 +72,8 @@ Trainer::Trainer(TrainRecipe recipe, TrainerCallbacks callbacks)
     std::tie(train, validation) = split_validation(std::move(train), recipe_.val_split, recipe_.seed);
   }
   train_stats_ = train.stats;
+  for (const std::string& w : train.stats.warnings) note("warning: skipped " + w);
+  for (const std::string& w : validation.stats.warnings) note("warning: skipped " + w);
   note(describe_stats("training data", train.stats));
   if (!validation.examples.empty()) note(describe_stats("validation data", validation.stats));
   validation_ = std::move(validation.examples);

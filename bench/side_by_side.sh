@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# hone vs PyTorch on the standard workloads (../shared/bench/README.md), alternating on the same
+# machine at the same thread count, each workload in a fresh process; prints each side's JSON
+# line and then one line of ratios (hone / PyTorch: > 1 means hone is faster or, for memory,
+# larger). PyTorch gets its best settings (tcmalloc, passive OpenMP waiting).
+#   bench/side_by_side.sh [SHAPE] [MODES] [THREADS]      e.g. bench/side_by_side.sh tiny "lora full" 2
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+shape=${1:-tiny}
+modes=${2:-"lora full prefill decode"}
+threads=${3:-2}
+hone=${HONE_BIN:-$root/build/src/hone}
+torch_bench=${TORCH_BENCH:-$root/../shared/bench/torch_llama_bench.py}
+tcmalloc=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
+
+for mode in $modes; do
+  torch_mode=$mode
+  hone_line=$("$hone" bench --shape "$shape" --mode "$mode" --threads "$threads" | tail -n 1)
+  torch_line=$(OMP_WAIT_POLICY=PASSIVE LD_PRELOAD=$tcmalloc /usr/bin/python3 "$torch_bench" --shape "$shape" \
+    --mode "$torch_mode" --threads "$threads" 2>/dev/null | grep -E '"measurement": "(train|prefill|decode)"' | tail -n 1)
+  echo "$hone_line"
+  echo "$torch_line"
+  /usr/bin/python3 - "$hone_line" "$torch_line" "$shape" "$mode" <<'PY'
+import json, sys
+h, t = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+out = {"measurement": "ratio", "shape": sys.argv[3], "mode": sys.argv[4],
+       "tokens_per_s_hone": h["tokens_per_s"], "tokens_per_s_torch": t["tokens_per_s"],
+       "speed_ratio": h["tokens_per_s"] / t["tokens_per_s"]}
+if "peak_rss_mb" in h and "peak_rss_mb" in t:
+    out.update(peak_rss_mb_hone=h["peak_rss_mb"], peak_rss_mb_torch=t["peak_rss_mb"],
+               memory_ratio=h["peak_rss_mb"] / t["peak_rss_mb"])
+print(json.dumps(out))
+PY
+done
