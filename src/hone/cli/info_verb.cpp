@@ -2,6 +2,7 @@
 // Doubles as the smoke run: it multiplies two matrices through the tensor core.
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "hone/autograd/ops_linalg.h"
@@ -32,6 +33,7 @@ void add_info_verb(CLI::App& app) {
     HONE_CHECK(c.to_doubles()[0] == expected, "matmul self-check failed");
     nlohmann::ordered_json out = {{"version", "0.1.0"},
                                   {"threads", hone::threads()},
+                                  {"omp_wait_policy", std::getenv("OMP_WAIT_POLICY") ? std::getenv("OMP_WAIT_POLICY") : "default"},
                                   {"blas", openblas_get_config()},
                                   {"matmul_check", "ok"},
                                   {"sgemm_512_gflops", 2.0 * n * n * n / seconds / 1e9},
