@@ -10,32 +10,15 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "support/hone_cli.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path hone_binary() { return fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "src" / "hone"; }
+using hone::testing::run_hone;
 
-struct ProcessResult {
-  int status;
-  std::string output;  // stdout and stderr
-};
-
-ProcessResult run_hone(const std::string& arguments) {
-  std::string command = "'";
-  command += hone_binary().string();
-  command += "' ";
-  command += arguments;
-  command += " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return {-1, "popen failed"};
-  std::string output;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
+fs::path hone_binary() { return hone::testing::hone_binary(); }
 
 const std::string kChat = std::string(HONE_TEST_DATA_DIR) + "/chat";
 
@@ -56,16 +39,16 @@ class ChatTemplateVerb : public ::testing::Test {
 };
 
 TEST_F(ChatTemplateVerb, RendersWithTheFoldersTemplate) {
-  const ProcessResult run = run_hone("chat-template --tokenizer '" + folder_.string() + "' --messages '" + kChat +
+  const hone::testing::CliResult run = run_hone("chat-template --tokenizer '" + folder_.string() + "' --messages '" + kChat +
                            "/conversations/single_user.json' --add-generation-prompt");
-  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_EQ(run.output, "<user>Hello! How are you?<|im_end|><assistant>");
 }
 
 TEST_F(ChatTemplateVerb, JsonOutputMarksTrainableBytes) {
-  const ProcessResult run = run_hone("chat-template --tokenizer '" + (folder_ / "tokenizer_config.json").string() + "' --messages '" + kChat +
+  const hone::testing::CliResult run = run_hone("chat-template --tokenizer '" + (folder_ / "tokenizer_config.json").string() + "' --messages '" + kChat +
                            "/conversations/multi_turn_ends_with_assistant.json' --json");
-  ASSERT_EQ(run.status, 0) << run.output;
+  ASSERT_EQ(run.exit_code, 0) << run.output;
   const auto out = nlohmann::json::parse(run.output);
   const std::string text = out["text"];
   ASSERT_EQ(out["trainable"].size(), 2u);
@@ -75,17 +58,17 @@ TEST_F(ChatTemplateVerb, JsonOutputMarksTrainableBytes) {
 }
 
 TEST_F(ChatTemplateVerb, BuiltinTemplateAndClearErrors) {
-  const ProcessResult builtin = run_hone("chat-template --tokenizer '" + (folder_ / "no_template.json").string() + "' --messages '" + kChat +
+  const hone::testing::CliResult builtin = run_hone("chat-template --tokenizer '" + (folder_ / "no_template.json").string() + "' --messages '" + kChat +
                                "/conversations/single_user.json' --template chatml");
-  EXPECT_EQ(builtin.status, 0) << builtin.output;
+  EXPECT_EQ(builtin.exit_code, 0) << builtin.output;
   EXPECT_EQ(builtin.output, "<|im_start|>user\nHello! How are you?<|im_end|>\n");
-  const ProcessResult missing = run_hone("chat-template --tokenizer '" + (folder_ / "no_template.json").string() + "' --messages '" + kChat +
+  const hone::testing::CliResult missing = run_hone("chat-template --tokenizer '" + (folder_ / "no_template.json").string() + "' --messages '" + kChat +
                                "/conversations/single_user.json'");
-  EXPECT_EQ(missing.status, 1);
+  EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.output.find("no_template.json has no chat_template: pass --template"), std::string::npos) << missing.output;
-  const ProcessResult unknown = run_hone("chat-template --tokenizer '" + folder_.string() + "' --messages '" + kChat +
+  const hone::testing::CliResult unknown = run_hone("chat-template --tokenizer '" + folder_.string() + "' --messages '" + kChat +
                                "/conversations/single_user.json' --template nope");
-  EXPECT_EQ(unknown.status, 1);
+  EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_NE(unknown.output.find("no chat template named \"nope\""), std::string::npos) << unknown.output;
 }
 

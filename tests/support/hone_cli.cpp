@@ -1,0 +1,33 @@
+#include "support/hone_cli.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+
+namespace hone::testing {
+
+std::string hone_binary() {
+  namespace fs = std::filesystem;
+  const fs::path path = fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "src" / "hone";
+  EXPECT_TRUE(fs::exists(path)) << path << " is missing: build the hone target before the CLI tests";
+  return path.string();
+}
+
+CliResult run_hone(const std::string& arguments, bool with_stderr) {
+  const std::string command = "'" + hone_binary() + "' " + arguments + (with_stderr ? " 2>&1" : " 2>/dev/null");
+  FILE* pipe = ::popen(command.c_str(), "r");
+  EXPECT_NE(pipe, nullptr) << command;
+  CliResult result;
+  if (!pipe) return result;
+  std::array<char, 4096> buffer;
+  size_t got;
+  while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), got);
+  const int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+}  // namespace hone::testing

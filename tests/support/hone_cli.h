@@ -1,0 +1,21 @@
+// Running the built `hone` binary from end-to-end tests: its path (beside the test programs in
+// the build tree) and a runner that captures the exit status and output.
+#pragma once
+
+#include <string>
+
+namespace hone::testing {
+
+// <build>/src/hone, found from the running test program's own path.
+std::string hone_binary();
+
+struct CliResult {
+  int exit_code = -1;  // -1 when the process did not exit normally
+  std::string output;
+};
+
+// Runs `hone <arguments>` through the shell (quote arguments yourself); captures stdout, and
+// stderr too unless with_stderr is false (then stderr is discarded).
+CliResult run_hone(const std::string& arguments, bool with_stderr = true);
+
+}  // namespace hone::testing
