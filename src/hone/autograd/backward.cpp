@@ -13,9 +13,12 @@ namespace {
 
 // dst += src, allocating dst on first use. Shapes must agree: a mismatch is a bug in an op's
 // backward rule, reported with the op's name.
-void accumulate(Tensor& dst, const Tensor& src, const std::string& where) {
+void accumulate(Tensor& dst, Tensor src, const std::string& where) {
   if (!dst.defined()) {
-    dst = src.clone();
+    // Later contributions are added into dst in place, so dst must own its memory: take src as
+    // it is when nothing else can see it (the usual case), else copy it.
+    const bool sole_owner = src.impl_ptr().use_count() == 1 && src.impl().storage.use_count() == 1;
+    dst = sole_owner ? std::move(src) : src.clone();
     return;
   }
   HONE_CHECK(dst.shape() == src.shape() && dst.dtype() == src.dtype(), "internal: gradient for ", where, " is ",
@@ -23,11 +26,11 @@ void accumulate(Tensor& dst, const Tensor& src, const std::string& where) {
   add_inplace(dst, src);
 }
 
-void accumulate_into_leaf(TensorImpl& leaf, const Tensor& grad) {
+void accumulate_into_leaf(TensorImpl& leaf, Tensor grad) {
   HONE_CHECK(grad.shape() == leaf.shape, "internal: gradient ", grad.shape().str(), " for leaf ",
              leaf.shape.str(), (leaf.name.empty() ? "" : " '" + leaf.name + "'"));
   Tensor g(leaf.grad);
-  accumulate(g, grad.dtype() == leaf.dtype ? grad : grad.to(leaf.dtype), leaf.name);
+  accumulate(g, grad.dtype() == leaf.dtype ? std::move(grad) : grad.to(leaf.dtype), leaf.name);
   leaf.grad = g.impl_ptr();
 }
 
@@ -87,9 +90,9 @@ void backward(const Tensor& root, const Tensor& grad_in) {
       if (!e.needed()) continue;
       HONE_CHECK(input_grads[i].defined(), "internal: backward of '", node->name(), "' gave no gradient for input ", i);
       if (e.leaf) {
-        accumulate_into_leaf(*e.leaf, input_grads[i]);
+        accumulate_into_leaf(*e.leaf, std::move(input_grads[i]));
       } else {
-        accumulate(grads[e.node.get()], input_grads[i], node->name());
+        accumulate(grads[e.node.get()], std::move(input_grads[i]), node->name());
         if (--pending[e.node.get()] == 0) ready.push_back(e.node);
       }
     }
