@@ -13,38 +13,17 @@
 #include "hone/autograd/ops_norm.h"
 #include "hone/autograd/ops_rope.h"
 #include "support/golden.h"
+#include "support/golden_op_case.h"
 
 namespace hone {
 namespace {
 
-using Inputs = std::map<std::string, Tensor>;
-using Op = std::function<Tensor(const Inputs&)>;
-
-// |hone - torch| <= atol + rtol * |torch|, for the output and for the gradients.
-struct Tolerance {
-  double atol, rtol;
-};
+using Inputs = testing::GoldenInputs;
+using testing::Tolerance;
 
 void check_case(const std::string& file, const std::string& case_name, const std::vector<std::string>& names,
-                const Op& op, Tolerance out_tol, Tolerance grad_tol) {
-  SCOPED_TRACE("transformer_" + file + " case " + case_name);
-  const testing::Golden golden("transformer_" + file);
-  Inputs in;
-  for (const std::string& name : names) {
-    const std::string key = case_name + "." + name;
-    ASSERT_TRUE(golden.has(key)) << "golden has no " << key;
-    Tensor t = golden.get(key).clone();
-    if (t.dtype() == DType::F32) t.set_requires_grad(true);
-    in[name] = t;
-  }
-  Tensor out = op(in);
-  testing::expect_close(out, golden.get(case_name + ".out"), out_tol.atol, out_tol.rtol, case_name + ".out");
-  backward(out, golden.get(case_name + ".R"));
-  for (const std::string& name : names) {
-    if (in[name].dtype() != DType::F32) continue;
-    testing::expect_close(in[name].grad(), golden.get(case_name + ".grad_" + name), grad_tol.atol, grad_tol.rtol,
-                          case_name + ".grad_" + name);
-  }
+                const testing::GoldenOp& op, Tolerance out_tol, Tolerance grad_tol) {
+  testing::check_golden_case("transformer_" + file, case_name, names, op, out_tol, grad_tol);
 }
 
 // Row statistics over D <= 32 values (accumulated in double) and a few f32 roundings after.
