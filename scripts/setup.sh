@@ -10,6 +10,11 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs npm
 )
+# Only recreating the demo model's corpus and data (examples/demo/README.md) needs these; the
+# demo itself runs from the files committed in models/demo and examples/demo:
+if [[ "${HONE_SETUP_DEMO_DATA:-0}" == 1 ]]; then
+  packages+=(python3 wordnet-base fortunes)
+fi
 # Only the benchmarks and golden regeneration need these (PyTorch reference side):
 if [[ "${HONE_SETUP_PYTORCH:-0}" == 1 ]]; then
   packages+=(python3-torch python3-numpy libtcmalloc-minimal4)

@@ -162,6 +162,11 @@ TEST(DemoModel, ThreeStepLoraRunLeavesAPeftAdapterThatLoads) {
   EXPECT_NEAR(eval.at("loss").get<double>(), summary.at("eval_loss").get<double>(), 1e-4);
   const Json before = run_json("eval --model " + quoted(kModel) + " --data " + quoted(eval_file) + " --json");
   EXPECT_NE(before.at("loss").get<double>(), eval.at("loss").get<double>()) << "the adapter changed nothing";
+
+  const fs::path missing = scratch.path() / "no_adapter";
+  const Result bad = run("eval --model " + quoted(kModel) + " --adapter " + quoted(missing) + " --data " + quoted(eval_file));
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find(missing.string()), std::string::npos) << bad.output;
 }
 
 }  // namespace
