@@ -42,7 +42,7 @@ Value from_json(const nlohmann::ordered_json& json, int32_t origin) {
 namespace {
 
 void append_utf16_escape(std::string& out, uint32_t unit) {
-  char hex[8];
+  char hex[16];  // "\\uXXXX" needs 7; room for any uint32_t keeps -Wformat-truncation quiet
   std::snprintf(hex, sizeof hex, "\\u%04x", unit);
   out += hex;
 }
