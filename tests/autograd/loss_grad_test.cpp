@@ -6,6 +6,8 @@
 #include <cmath>
 
 #include "hone/autograd/backward.h"
+#include "hone/autograd/grad_mode.h"
+#include "hone/autograd/ops_elementwise.h"
 #include "hone/autograd/ops_linalg.h"
 #include "hone/autograd/ops_loss.h"
 #include "hone/tensor/allocator.h"
@@ -107,6 +109,54 @@ TEST(LinearCrossEntropyGrad, HiddenAndWeightAcrossChunkSizes) {
                          {leaf({2, 4, 3}, 9), leaf({7, 3}, 10)});
 }
 
+// The forward takes the gradients for an upstream gradient of 1; these check the backward's
+// rescaling, and that an input that wants no gradient neither gets nor costs one.
+TEST(LinearCrossEntropyGrad, OnlyOneInputTrainable) {
+  Tensor labels = labels_of({5}, {2, -100, 0, 6, 6});
+  CrossEntropyOptions opts;
+  opts.chunk_tokens = 2;
+  auto op = [labels, opts](auto& in) { return linear_cross_entropy(in[0], in[1], labels, opts); };
+  expect_gradients_match(op, {leaf({5, 3}, 21), random_f64({7, 3}, 22, -2, 2)});
+  expect_gradients_match(op, {random_f64({5, 3}, 23, -2, 2), leaf({7, 3}, 24)});
+}
+
+TEST(LinearCrossEntropy, UpstreamGradientScalesTheStashedGradients) {
+  Tensor labels = labels_of({4}, {1, 3, -100, 0});
+  Tensor h1 = leaf({4, 3}, 25), w1 = leaf({5, 3}, 26);
+  Tensor h2 = h1.detach().clone().set_requires_grad(true), w2 = w1.detach().clone().set_requires_grad(true);
+  backward(scale(linear_cross_entropy(h1, w1, labels), 2.5));
+  backward(linear_cross_entropy(h2, w2, labels));
+  const auto gh1 = h1.grad().to_doubles(), gh2 = h2.grad().to_doubles();
+  const auto gw1 = w1.grad().to_doubles(), gw2 = w2.grad().to_doubles();
+  double largest = 0;
+  for (size_t i = 0; i < gh1.size(); ++i) {
+    EXPECT_NEAR(gh1[i], 2.5 * gh2[i], 1e-12);
+    largest = std::max(largest, std::abs(gh2[i]));
+  }
+  for (size_t i = 0; i < gw1.size(); ++i) EXPECT_NEAR(gw1[i], 2.5 * gw2[i], 1e-12);
+  EXPECT_GT(largest, 1e-3);  // the comparison above is not between zeros
+}
+
+TEST(LinearCrossEntropy, WithoutGradModeHoldsNoGradients) {
+  const int64_t N = 64, D = 32, V = 512;
+  std::vector<int32_t> lv(N);
+  for (int64_t i = 0; i < N; ++i) lv[size_t(i)] = int32_t((i * 13) % V);
+  Tensor labels = Tensor::from_ints({N}, lv);
+  Tensor h = testing::random_f32({N, D}, 27).set_requires_grad(true);
+  Tensor w = testing::random_f32({V, D}, 28).set_requires_grad(true);
+  Tensor trained = linear_cross_entropy(h, w, labels);
+  NoGradGuard no_grad;
+  CrossEntropyOptions opts;
+  opts.chunk_tokens = 8;
+  reset_peak_memory();
+  const size_t base = memory_stats().live_bytes;
+  Tensor evaluated = linear_cross_entropy(h, w, labels, opts);
+  // One [8, V] logits chunk and per-token arrays, far below the [N, D] + [V, D] gradients.
+  EXPECT_LT(memory_stats().peak_bytes - base, size_t(N * D + V * D) * sizeof(float) / 2);
+  EXPECT_FALSE(evaluated.requires_grad());
+  EXPECT_NEAR(evaluated.item(), trained.item(), 1e-5);
+}
+
 TEST(LinearCrossEntropy, EqualsCrossEntropyOfLinear) {
   Tensor labels = labels_of({6}, {1, 4, -100, 0, 9, 9});
   Tensor h1 = leaf({6, 5}, 11), w1 = leaf({10, 5}, 12);
@@ -152,9 +202,11 @@ TEST(LinearCrossEntropy, NeverHoldsTheFullLogits) {
   Tensor loss = linear_cross_entropy(h, w, labels, opts);
   backward(loss);
   const size_t extra = memory_stats().peak_bytes - base;
-  // What it may hold: the gradients (N*D and V*D), one chunk of logits and small per-token
-  // arrays — well under a quarter of the full logits.
+  // What it may hold: the gradients (N*D and V*D, taken during the forward and held until
+  // backward), one chunk of logits and small per-token arrays — well under a quarter of the full
+  // logits.
   EXPECT_LT(extra, full_logits / 4) << "peak extra bytes " << extra;
+  EXPECT_GE(extra, size_t(N * D + V * D) * sizeof(float)) << "the gradients themselves must show";
   EXPECT_TRUE(std::isfinite(loss.item()));
 }
 

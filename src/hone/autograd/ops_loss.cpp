@@ -2,6 +2,7 @@
 
 #include "hone/autograd/record.h"
 #include "hone/tensor/dispatch.h"
+#include "hone/tensor/kernels_elementwise.h"
 #include "hone/tensor/kernels_loss.h"
 #include "hone/tensor/kernels_reduce.h"
 
@@ -92,32 +93,42 @@ Tensor linear_cross_entropy(const Tensor& hidden, const Tensor& weight, const Te
   const int32_t ignore = options.ignore_index;
   const int64_t chunk = options.chunk_tokens;
   const int64_t scored = kernels::check_labels(labels.data<int32_t>(), N, V, ignore);
+  // Training needs the logits for the loss and for its gradient, so the gradients are taken
+  // here, for an upstream gradient of 1, while each chunk's logits exist; backward only scales
+  // them. That spares recomputing the logits (a head-sized GEMM) and holds [N, D] and [V, D]
+  // gradients instead of the hidden states.
+  const bool grad_hidden = any_requires_grad({hidden}), grad_weight = any_requires_grad({weight});
+  const Tensor dhidden = grad_hidden ? Tensor::empty(hidden.shape(), hidden.dtype()) : Tensor();
+  const Tensor dweight = grad_weight ? Tensor::empty(weight.shape(), hidden.dtype()) : Tensor();
   Tensor lse = Tensor::empty(Shape{N}, hidden.dtype());
   Tensor row_loss = Tensor::empty(Shape{N}, hidden.dtype());
   Tensor out = Tensor::empty(Shape{1}, hidden.dtype());
   {
     const Tensor w = widened(weight, hidden.dtype());
     HONE_DISPATCH_FLOAT(hidden.dtype(), T, "linear_cross_entropy", [&] {
-      kernels::linear_cross_entropy_forward<T>(hidden.data<T>(), w.data<T>(), labels.data<int32_t>(), N, D, V, ignore,
-                                               chunk, lse.data<T>(), row_loss.data<T>());
+      if (grad_hidden || grad_weight) {
+        kernels::linear_cross_entropy_forward_backward<T>(
+            hidden.data<T>(), w.data<T>(), labels.data<int32_t>(), N, D, V, ignore, chunk,
+            T(row_scale(1.0, options.reduction, scored)), lse.data<T>(), row_loss.data<T>(),
+            grad_hidden ? dhidden.data<T>() : nullptr, grad_weight ? dweight.data<T>() : nullptr);
+      } else {
+        kernels::linear_cross_entropy_forward<T>(hidden.data<T>(), w.data<T>(), labels.data<int32_t>(), N, D, V,
+                                                 ignore, chunk, lse.data<T>(), row_loss.data<T>());
+      }
       reduce_rows<T>(row_loss, options.reduction, scored, out);
     });
   }
-  if (!any_requires_grad({hidden, weight})) return out;
-  const Tensor h = hidden.detach(), w_saved = weight.detach();
-  const LossReduction reduction = options.reduction;
+  if (!grad_hidden && !grad_weight) return out;
   return record(out, "linear_cross_entropy", {hidden, weight},
-                [h, w_saved, labels, lse, N, D, V, ignore, chunk, reduction, scored](const Tensor& g,
-                                                                                     const std::vector<bool>& needs) {
-                  std::vector<Tensor> grads(2);
-                  const Tensor w = widened(w_saved, h.dtype());
-                  if (needs[0]) grads[0] = Tensor::empty(h.shape(), h.dtype());
-                  if (needs[1]) grads[1] = Tensor::zeros(w.shape(), w.dtype());
-                  HONE_DISPATCH_FLOAT(h.dtype(), T, "linear_cross_entropy backward", [&] {
-                    const T scale = T(row_scale(double(g.data<T>()[0]), reduction, scored));
-                    kernels::linear_cross_entropy_backward<T>(
-                        h.data<T>(), w.data<T>(), labels.data<int32_t>(), lse.data<T>(), N, D, V, ignore, scale, chunk,
-                        needs[0] ? grads[0].data<T>() : nullptr, needs[1] ? grads[1].data<T>() : nullptr);
+                [dhidden, dweight](const Tensor& g, const std::vector<bool>& needs) {
+                  // A node's backward runs once, so the stashed gradients can be scaled in place
+                  // and handed over without a copy.
+                  std::vector<Tensor> grads{needs[0] ? dhidden : Tensor(), needs[1] ? dweight : Tensor()};
+                  HONE_DISPATCH_FLOAT(g.dtype(), T, "linear_cross_entropy backward", [&] {
+                    const T upstream = g.data<T>()[0];
+                    if (upstream == T(1)) return;
+                    for (Tensor& grad : grads)
+                      if (grad.defined()) kernels::scale<T>(grad.data<T>(), upstream, grad.data<T>(), grad.numel());
                   });
                   return grads;
                 });

@@ -1,7 +1,8 @@
 // Differentiable cross-entropy with ignore_index, and the fused lm_head + cross-entropy that
-// training on large vocabularies uses. Neither ever holds the [tokens, vocab] probabilities: the
-// forward keeps one log-sum-exp per token and the backward recomputes softmax from it; the fused
-// op also computes the logits a chunk of tokens at a time, so they never exist in full.
+// training on large vocabularies uses. Neither ever holds the [tokens, vocab] probabilities:
+// cross_entropy keeps one log-sum-exp per token and its backward recomputes softmax from it; the
+// fused op computes the logits a chunk of tokens at a time and, when a gradient is wanted, takes
+// the gradients from each chunk right there, so the logits are computed once per step.
 #pragma once
 
 #include <cstdint>
@@ -33,7 +34,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels, const CrossEntr
 // cross_entropy(linear(hidden, weight), labels) without materialising the logits: hidden
 // [..., D], weight [V, D] in Hugging Face's lm_head layout, labels I32 [...]. Gradients flow to
 // hidden and, if it requires one, to weight. A frozen weight may be stored in bf16/f16 (widened
-// to hidden's dtype for each pass).
+// to hidden's dtype for the pass). Under grad mode the forward holds gradients of hidden's and
+// (if trainable) weight's size until backward.
 Tensor linear_cross_entropy(const Tensor& hidden, const Tensor& weight, const Tensor& labels,
                             const CrossEntropyOptions& options = {});
 

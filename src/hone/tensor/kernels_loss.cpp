@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 #include <vector>
 
@@ -89,67 +90,94 @@ int64_t cross_entropy_chunk_rows(int64_t requested, int64_t V, int64_t element_b
   return std::max<int64_t>(1, kChunkBytes / std::max<int64_t>(1, V * element_bytes));
 }
 
+namespace {
+
+// One row of a logits chunk (every row scored): its log-sum-exp and loss and, when with_grad,
+// the row turned in place into scale * (softmax - onehot). One exp per logit serves both.
 template <class T>
-void linear_cross_entropy_forward(const T* hidden, const T* weight, const int32_t* labels, int64_t N, int64_t D,
-                                  int64_t V, int32_t ignore_index, int64_t chunk_rows, T* lse, T* row_loss) {
+void loss_and_grad_row(T* x, int32_t label, int64_t V, bool with_grad, T scale, T& lse, T& loss) {
+  T m = -std::numeric_limits<T>::infinity();
+  for (int64_t j = 0; j < V; ++j) m = x[j] > m ? x[j] : m;
+  const T shift = std::isfinite(m) ? m : T(0);  // all -inf: lse -inf as logsumexp_row gives
+  const T picked = x[label];
+  T sum = 0;
+  if (with_grad) {
+    for (int64_t j = 0; j < V; ++j) {
+      x[j] = std::exp(x[j] - shift);
+      sum += x[j];
+    }
+  } else {
+    for (int64_t j = 0; j < V; ++j) sum += std::exp(x[j] - shift);
+  }
+  lse = shift + std::log(sum);
+  loss = lse - picked;
+  if (!with_grad) return;
+  const T weight = scale / sum;
+  for (int64_t j = 0; j < V; ++j) x[j] *= weight;
+  x[label] -= scale;
+}
+
+// The chunk loop shared by the fused forward and forward-backward. Chunks whose scored rows are
+// consecutive (all of them when nothing is ignored) read hidden and write dhidden in place; the
+// others go through gathered copies.
+template <class T>
+void linear_cross_entropy_chunks(const T* hidden, const T* weight, const int32_t* labels, int64_t N, int64_t D,
+                                 int64_t V, int32_t ignore_index, int64_t chunk_rows, T scale, T* lse, T* row_loss,
+                                 T* dhidden, T* dweight) {
+  const bool with_grad = dhidden != nullptr || dweight != nullptr;
   std::fill(lse, lse + N, T(0));
   std::fill(row_loss, row_loss + N, T(0));
   const std::vector<int64_t> rows = scored_rows(labels, N, ignore_index);
   const int64_t scored = int64_t(rows.size());
+  if (dhidden && scored < N) std::fill(dhidden, dhidden + N * D, T(0));
+  if (dweight && scored == 0) std::fill(dweight, dweight + V * D, T(0));
   const int64_t chunk = std::min(cross_entropy_chunk_rows(chunk_rows, V, sizeof(T)), std::max<int64_t>(scored, 1));
-  Tensor h_chunk = scratch<T>(chunk, D), logits_chunk = scratch<T>(chunk, V);
-  T* h = h_chunk.data<T>();
+  const bool may_gather = scored < N;
+  Tensor logits_chunk = scratch<T>(chunk, V);
+  Tensor h_chunk = scratch<T>(may_gather ? chunk : 0, D), dh_chunk = scratch<T>(may_gather && dhidden ? chunk : 0, D);
   T* logits = logits_chunk.data<T>();
-  std::vector<int32_t> chunk_labels(static_cast<size_t>(chunk));
-  std::vector<T> chunk_lse(static_cast<size_t>(chunk)), chunk_loss(static_cast<size_t>(chunk));
   for (int64_t begin = 0; begin < scored; begin += chunk) {
     const int64_t count = std::min(chunk, scored - begin);
-    gather_rows(hidden, D, rows.data() + begin, count, h);
-    gemm<T>(false, true, count, V, D, T(1), h, D, weight, D, T(0), logits, V);
-    for (int64_t i = 0; i < count; ++i) chunk_labels[size_t(i)] = labels[rows[size_t(begin + i)]];
-    cross_entropy_forward<T>(logits, chunk_labels.data(), count, V, ignore_index, chunk_lse.data(),
-                             chunk_loss.data());
-    for (int64_t i = 0; i < count; ++i) {
-      lse[rows[size_t(begin + i)]] = chunk_lse[size_t(i)];
-      row_loss[rows[size_t(begin + i)]] = chunk_loss[size_t(i)];
+    const int64_t* chunk_rows_at = rows.data() + begin;
+    const bool consecutive = chunk_rows_at[count - 1] - chunk_rows_at[0] == count - 1;
+    const T* h = hidden + chunk_rows_at[0] * D;
+    if (!consecutive) {
+      gather_rows(hidden, D, chunk_rows_at, count, h_chunk.data<T>());
+      h = h_chunk.data<T>();
     }
+    gemm<T>(false, true, count, V, D, T(1), h, D, weight, D, T(0), logits, V);
+#pragma omp parallel for schedule(static) if (count * V >= kParallelMin)
+    for (int64_t i = 0; i < count; ++i) {
+      const int64_t r = chunk_rows_at[i];
+      loss_and_grad_row(logits + i * V, labels[r], V, with_grad, scale, lse[r], row_loss[r]);
+    }
+    if (dhidden) {  // dh[count, D] = dlogits[count, V] @ weight[V, D]
+      T* dh = consecutive ? dhidden + chunk_rows_at[0] * D : dh_chunk.data<T>();
+      gemm<T>(false, false, count, D, V, T(1), logits, V, weight, D, T(0), dh, D);
+      if (!consecutive)
+        for (int64_t i = 0; i < count; ++i)
+          std::memcpy(dhidden + chunk_rows_at[i] * D, dh + i * D, sizeof(T) * size_t(D));
+    }
+    if (dweight)  // dweight[V, D] (+)= dlogits^T @ h; the first chunk overwrites
+      gemm<T>(true, false, V, D, count, T(1), logits, V, h, D, begin == 0 ? T(0) : T(1), dweight, D);
   }
 }
 
+}  // namespace
+
 template <class T>
-void linear_cross_entropy_backward(const T* hidden, const T* weight, const int32_t* labels, const T* lse, int64_t N,
-                                   int64_t D, int64_t V, int32_t ignore_index, T scale, int64_t chunk_rows, T* dhidden,
-                                   T* dweight) {
-  if (dhidden) std::fill(dhidden, dhidden + N * D, T(0));
-  const std::vector<int64_t> rows = scored_rows(labels, N, ignore_index);
-  const int64_t scored = int64_t(rows.size());
-  const int64_t chunk = std::min(cross_entropy_chunk_rows(chunk_rows, V, sizeof(T)), std::max<int64_t>(scored, 1));
-  Tensor h_chunk = scratch<T>(chunk, D), logits_chunk = scratch<T>(chunk, V);
-  Tensor dh_chunk = scratch<T>(dhidden ? chunk : 0, D);
-  T* h = h_chunk.data<T>();
-  T* logits = logits_chunk.data<T>();
-  T* dh = dh_chunk.data<T>();
-  std::vector<int32_t> chunk_labels(static_cast<size_t>(chunk));
-  std::vector<T> chunk_lse(static_cast<size_t>(chunk));
-  for (int64_t begin = 0; begin < scored; begin += chunk) {
-    const int64_t count = std::min(chunk, scored - begin);
-    gather_rows(hidden, D, rows.data() + begin, count, h);
-    gemm<T>(false, true, count, V, D, T(1), h, D, weight, D, T(0), logits, V);
-    for (int64_t i = 0; i < count; ++i) {
-      chunk_labels[size_t(i)] = labels[rows[size_t(begin + i)]];
-      chunk_lse[size_t(i)] = lse[rows[size_t(begin + i)]];
-    }
-    // The logits chunk becomes its own gradient, so the chunk needs no second buffer.
-    cross_entropy_backward<T>(logits, chunk_labels.data(), chunk_lse.data(), count, V, ignore_index, scale,
-                              logits);
-    if (dhidden) {  // dh[count, D] = dlogits[count, V] @ weight[V, D]
-      gemm<T>(false, false, count, D, V, T(1), logits, V, weight, D, T(0), dh, D);
-      for (int64_t i = 0; i < count; ++i)
-        std::memcpy(dhidden + rows[size_t(begin + i)] * D, dh + i * D, sizeof(T) * size_t(D));
-    }
-    if (dweight)  // dweight[V, D] += dlogits^T @ h
-      gemm<T>(true, false, V, D, count, T(1), logits, V, h, D, T(1), dweight, D);
-  }
+void linear_cross_entropy_forward(const T* hidden, const T* weight, const int32_t* labels, int64_t N, int64_t D,
+                                  int64_t V, int32_t ignore_index, int64_t chunk_rows, T* lse, T* row_loss) {
+  linear_cross_entropy_chunks<T>(hidden, weight, labels, N, D, V, ignore_index, chunk_rows, T(0), lse, row_loss,
+                                 nullptr, nullptr);
+}
+
+template <class T>
+void linear_cross_entropy_forward_backward(const T* hidden, const T* weight, const int32_t* labels, int64_t N,
+                                           int64_t D, int64_t V, int32_t ignore_index, int64_t chunk_rows, T scale,
+                                           T* lse, T* row_loss, T* dhidden, T* dweight) {
+  linear_cross_entropy_chunks<T>(hidden, weight, labels, N, D, V, ignore_index, chunk_rows, scale, lse, row_loss,
+                                 dhidden, dweight);
 }
 
 #define HONE_INSTANTIATE(T)                                                                                     \
@@ -157,8 +185,8 @@ void linear_cross_entropy_backward(const T* hidden, const T* weight, const int32
   template void cross_entropy_backward<T>(const T*, const int32_t*, const T*, int64_t, int64_t, int32_t, T, T*); \
   template void linear_cross_entropy_forward<T>(const T*, const T*, const int32_t*, int64_t, int64_t, int64_t,   \
                                                 int32_t, int64_t, T*, T*);                                      \
-  template void linear_cross_entropy_backward<T>(const T*, const T*, const int32_t*, const T*, int64_t, int64_t, \
-                                                 int64_t, int32_t, T, int64_t, T*, T*);
+  template void linear_cross_entropy_forward_backward<T>(const T*, const T*, const int32_t*, int64_t, int64_t,    \
+                                                         int64_t, int32_t, int64_t, T, T*, T*, T*, T*);
 HONE_INSTANTIATE(float)
 HONE_INSTANTIATE(double)
 #undef HONE_INSTANTIATE
