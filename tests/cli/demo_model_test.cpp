@@ -95,7 +95,7 @@ TEST(DemoModel, FolderIsASmallLlamaThatGenerates) {
   const Json config = Json::parse(config_file);
   EXPECT_EQ(config.at("model_type"), "llama");
 
-  const Json out = run_json("generate --model " + quoted(kModel) + " --prompt $'Define: water\\n' --max-new-tokens 4 --json");
+  const Json out = run_json("generate --model " + quoted(kModel) + " --prompt 'Define: water' --max-new-tokens 4 --json");
   ASSERT_TRUE(out.contains("ids")) << out.dump();
   EXPECT_GE(out.at("ids").size(), 1u);
   EXPECT_LE(out.at("ids").size(), 4u);
