@@ -17,9 +17,14 @@ struct InitArgs {
   std::string config, out, tokenizer;
   uint64_t seed = 0;
   double std = 0.02;
+  bool overwrite = false;
 };
 
 void run_init(const InitArgs& a) {
+  namespace fs = std::filesystem;
+  // A model folder is often the product of hours of training: never replace one by accident.
+  HONE_CHECK(a.overwrite || !fs::exists(a.out) || (fs::is_directory(a.out) && fs::is_empty(a.out)), a.out,
+             ": already exists and is not empty; pass --overwrite to replace it");
   const ModelConfig hf = load_model_config(a.config);
   DecoderConfig config = with_context(a.config, [&] {
     DecoderConfig c = decoder_config_from_hf(hf);
@@ -31,7 +36,6 @@ void run_init(const InitArgs& a) {
   write_directory_atomically(a.out, [&](const std::string& tmp) {
     save_hf_model(model, tmp);
     if (!a.tokenizer.empty()) {
-      namespace fs = std::filesystem;
       const fs::path src = fs::is_directory(a.tokenizer) ? fs::path(a.tokenizer) : fs::path(a.tokenizer).parent_path();
       for (const char* f : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"})
         if (fs::exists(src / f)) fs::copy_file(src / f, fs::path(tmp) / f);
@@ -50,6 +54,7 @@ void add_init_model_verb(CLI::App& app) {
   cmd->add_option("--tokenizer", a->tokenizer, "tokenizer.json (or its folder) to copy into the model folder");
   cmd->add_option("--seed", a->seed, "Seed of the initialisation")->capture_default_str();
   cmd->add_option("--std", a->std, "Standard deviation of the weights (initializer_range)")->capture_default_str();
+  cmd->add_flag("--overwrite", a->overwrite, "Replace --out if it already holds files");
   cmd->callback([a] { run_init(*a); });
 }
 
