@@ -15,36 +15,19 @@
 #include <vector>
 
 #include "hone/io/safetensors.h"
+#include "support/hone_cli.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-struct Result {
-  int exit_code;
-  std::string output;
-};
-
-std::string hone_binary() {
-  const fs::path path = fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "src" / "hone";
-  EXPECT_TRUE(fs::exists(path)) << path << " is missing: build the hone target before the CLI tests";
-  return path.string();
-}
+using Result = hone::testing::CliResult;
+using hone::testing::hone_binary;
 
 // Runs from the source root, as scripts/run.sh does, so the recipe's relative paths resolve.
 Result run(const std::string& arguments, bool with_stderr = true) {
-  std::string command = "cd '";
-  command.append(HONE_SOURCE_DIR).append("' && '").append(hone_binary()).append("' ").append(arguments);
-  command.append(with_stderr ? " 2>&1" : " 2>/dev/null");
-  FILE* pipe = popen(command.c_str(), "r");
-  EXPECT_NE(pipe, nullptr);
-  std::string output;
-  std::array<char, 4096> buffer;
-  size_t got;
-  while ((got = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), got);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+  return hone::testing::run_hone(arguments, with_stderr, HONE_SOURCE_DIR);
 }
 
 Json run_json(const std::string& arguments) {

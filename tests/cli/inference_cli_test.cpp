@@ -14,35 +14,17 @@
 #include <string>
 
 #include "support/golden.h"
+#include "support/hone_cli.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-struct Result {
-  int exit_code;
-  std::string output;
-};
-
-std::string hone_binary() {
-  const fs::path path = fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "src" / "hone";
-  EXPECT_TRUE(fs::exists(path)) << path << " is missing: build the hone target before the CLI tests";
-  return path.string();
-}
+using Result = hone::testing::CliResult;
 
 // stdout only, or stdout and stderr together.
-Result run(const std::string& arguments, bool with_stderr = true) {
-  const std::string command = "'" + hone_binary() + "' " + arguments + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  FILE* pipe = popen(command.c_str(), "r");
-  EXPECT_NE(pipe, nullptr);
-  std::string output;
-  std::array<char, 4096> buffer;
-  size_t got;
-  while ((got = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), got);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
+Result run(const std::string& arguments, bool with_stderr = true) { return hone::testing::run_hone(arguments, with_stderr); }
 
 Json run_json(const std::string& arguments) {
   const Result r = run(arguments, false);

@@ -16,10 +16,11 @@ std::string hone_binary() {
   return path.string();
 }
 
-CliResult run_hone(const std::string& arguments, bool with_stderr) {
+CliResult run_hone(const std::string& arguments, bool with_stderr, const std::string& workdir) {
   // Built with append: GCC 12 warns (-Wrestrict, bug 105329) on "literal" + std::string chains.
-  std::string command = "'";
-  command.append(hone_binary()).append("' ").append(arguments).append(with_stderr ? " 2>&1" : " 2>/dev/null");
+  std::string command;
+  if (!workdir.empty()) command.append("cd '").append(workdir).append("' && ");
+  command.append("'").append(hone_binary()).append("' ").append(arguments).append(with_stderr ? " 2>&1" : " 2>/dev/null");
   FILE* pipe = ::popen(command.c_str(), "r");
   EXPECT_NE(pipe, nullptr) << command;
   CliResult result;

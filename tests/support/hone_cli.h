@@ -15,7 +15,8 @@ struct CliResult {
 };
 
 // Runs `hone <arguments>` through the shell (quote arguments yourself); captures stdout, and
-// stderr too unless with_stderr is false (then stderr is discarded).
-CliResult run_hone(const std::string& arguments, bool with_stderr = true);
+// stderr too unless with_stderr is false (then stderr is discarded). A non-empty `workdir` is
+// the directory it runs in (relative paths in arguments resolve there).
+CliResult run_hone(const std::string& arguments, bool with_stderr = true, const std::string& workdir = "");
 
 }  // namespace hone::testing
