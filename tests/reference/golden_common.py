@@ -58,3 +58,31 @@ def seeded(seed):
 
 def randn(shape, seed, dtype=torch.float32, scale=1.0):
     return (torch.randn(*shape, generator=seeded(seed), dtype=torch.float64) * scale).to(dtype)
+
+
+def f32(shape, seed, scale=1.0):
+    """A random f32 input: what hone's f32 path sees."""
+    return randn(shape, seed, torch.float32, scale)
+
+
+def case(out_dict, name, fn, inputs, seed):
+    """Runs fn(**inputs) in float64 on the inputs' exact values and records, under "<name>.":
+    each input, "out", a fixed random "R" and "grad_<input>" = d(sum(out * R))/d(input) for every
+    float input (the layout tests/support/golden_op_case.h reads)."""
+    args = {}
+    for key, value in inputs.items():
+        if value.dtype == torch.float32:
+            args[key] = value.double().requires_grad_(True)
+        else:
+            args[key] = value
+        out_dict[f"{name}.{key}"] = value
+    out = fn(**args)
+    if out.dim() == 0:
+        out = out.reshape(1)
+    r = randn(out.shape, seed + 1000, torch.float64)
+    (out * r).sum().backward()
+    out_dict[f"{name}.out"] = out.detach().float()
+    out_dict[f"{name}.R"] = r.float()
+    for key, value in args.items():
+        if value.dtype == torch.float64 and value.requires_grad:
+            out_dict[f"{name}.grad_{key}"] = value.grad.float()

@@ -21,30 +21,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from golden_common import randn, save_golden  # noqa: E402
+from golden_common import case, f32, randn, save_golden  # noqa: E402
 
-
-def f32(shape, seed, scale=1.0):
-    return randn(shape, seed, torch.float32, scale)
-
-
-def case(out_dict, name, fn, inputs, seed):
-    """Runs fn(**inputs) in float64 and records inputs, output, R and gradients under name."""
-    args = {}
-    for key, value in inputs.items():
-        if value.dtype == torch.float32:
-            args[key] = value.double().requires_grad_(True)
-        else:
-            args[key] = value
-        out_dict[f"{name}.{key}"] = value
-    out = fn(**args)
-    r = randn(out.shape, seed + 1000, torch.float64)
-    (out * r).sum().backward()
-    out_dict[f"{name}.out"] = out.detach().float()
-    out_dict[f"{name}.R"] = r.float()
-    for key, value in args.items():
-        if value.dtype == torch.float64 and value.requires_grad:
-            out_dict[f"{name}.grad_{key}"] = value.grad.float()
 
 
 # ---------------------------------------------------------------- norms
