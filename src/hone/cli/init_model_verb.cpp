@@ -26,11 +26,7 @@ void run_init(const InitArgs& a) {
   HONE_CHECK(a.overwrite || !fs::exists(a.out) || (fs::is_directory(a.out) && fs::is_empty(a.out)), a.out,
              ": already exists and is not empty; pass --overwrite to replace it");
   const ModelConfig hf = load_model_config(a.config);
-  DecoderConfig config = with_context(a.config, [&] {
-    DecoderConfig c = decoder_config_from_hf(hf);
-    c.validate();
-    return c;
-  });
+  DecoderConfig config = validated_decoder_config(hf, a.config);
   DecoderModel model(config);
   model.init_random(a.seed, a.std);
   write_directory_atomically(a.out, [&](const std::string& tmp) {

@@ -44,6 +44,14 @@ DecoderConfig decoder_config_from_hf(const ModelConfig& hf) {
   return c;
 }
 
+DecoderConfig validated_decoder_config(const ModelConfig& hf, const std::string& source) {
+  return with_context(source, [&] {
+    DecoderConfig c = decoder_config_from_hf(hf);
+    c.validate();
+    return c;
+  });
+}
+
 ModelConfig hf_config_from_decoder(const DecoderConfig& c) {
   ModelConfig hf = default_model_config(c.model_type);
   hf.vocab_size = c.vocab_size;
@@ -80,11 +88,7 @@ ModelConfig hf_config_from_decoder(const DecoderConfig& c) {
 std::unique_ptr<DecoderModel> load_hf_model(const std::string& folder, const LoadOptions& options,
                                             LoadReport* report) {
   const ModelConfig hf = load_model_config(folder);
-  DecoderConfig config = with_context(folder + "/config.json", [&] {
-    DecoderConfig c = decoder_config_from_hf(hf);
-    c.validate();
-    return c;
-  });
+  DecoderConfig config = validated_decoder_config(hf, folder + "/config.json");
   auto model = std::make_unique<DecoderModel>(config);
   const SafetensorsCheckpoint ckpt = SafetensorsCheckpoint::open(folder);
   std::set<std::string> unused;

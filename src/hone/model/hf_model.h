@@ -14,6 +14,8 @@ namespace hone {
 
 // The decoder options a config.json describes.
 DecoderConfig decoder_config_from_hf(const ModelConfig& config);
+// The same, validated: an inconsistent config is an Error starting with `source` (the file).
+DecoderConfig validated_decoder_config(const ModelConfig& config, const std::string& source);
 // The config.json that describes `config` (for saving merged or fine-tuned models).
 ModelConfig hf_config_from_decoder(const DecoderConfig& config);
 

@@ -89,11 +89,7 @@ Json inspect_model(const std::string& path) {
     for (const auto& [key, value] : file.metadata().entries()) metadata[key] = value.describe();
   } else {
     const ModelConfig hf = load_model_config(path);
-    config = with_context(path + "/config.json", [&] {
-      DecoderConfig c = decoder_config_from_hf(hf);
-      c.validate();
-      return c;
-    });
+    config = validated_decoder_config(hf, path + "/config.json");
     j["architecture"] = hf_architecture(hf.model_type);
     const SafetensorsCheckpoint ckpt = SafetensorsCheckpoint::open(path);
     for (const std::string& name : ckpt.names()) {
