@@ -2,7 +2,9 @@
 # hone vs PyTorch on the standard workloads (../shared/bench/README.md), alternating on the same
 # machine at the same thread count, each workload in a fresh process; prints each side's JSON
 # line and then one line of ratios (hone / PyTorch: > 1 means hone is faster or, for memory,
-# larger). PyTorch gets its best settings (tcmalloc, passive OpenMP waiting).
+# larger). PyTorch gets its best settings (tcmalloc, passive OpenMP waiting) and the OpenBLAS
+# kernels hone runs with (`hone info` names them; an OPENBLAS_CORETYPE in the environment pins
+# both, and when none is set both get the same autodetected kernels anyway).
 #   bench/side_by_side.sh [SHAPE] [MODES] [THREADS]      e.g. bench/side_by_side.sh tiny "lora full" 2
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,11 +14,13 @@ threads=${3:-2}
 hone=${HONE_BIN:-$root/build/src/hone}
 torch_bench=${TORCH_BENCH:-$root/../shared/bench/torch_llama_bench.py}
 tcmalloc=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
+blas_kernels=$("$hone" info --json | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["blas_kernels"])')
+echo "{\"measurement\": \"setup\", \"openblas_coretype_both\": \"$blas_kernels\"}"
 
 for mode in $modes; do
   torch_mode=$mode
   hone_line=$("$hone" bench --shape "$shape" --mode "$mode" --threads "$threads" | tail -n 1)
-  torch_line=$(OMP_WAIT_POLICY=PASSIVE LD_PRELOAD=$tcmalloc /usr/bin/python3 "$torch_bench" --shape "$shape" \
+  torch_line=$(OPENBLAS_CORETYPE=$blas_kernels OMP_WAIT_POLICY=PASSIVE LD_PRELOAD=$tcmalloc /usr/bin/python3 "$torch_bench" --shape "$shape" \
     --mode "$torch_mode" --threads "$threads" 2>/dev/null | grep -E '"measurement": "(train|prefill|decode)"' | tail -n 1)
   echo "$hone_line"
   echo "$torch_line"

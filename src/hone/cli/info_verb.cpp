@@ -12,6 +12,7 @@
 #include "hone/util/timer.h"
 
 extern "C" char* openblas_get_config();
+extern "C" char* openblas_get_corename();
 
 namespace hone::cli {
 
@@ -35,6 +36,7 @@ void add_info_verb(CLI::App& app) {
                                   {"threads", hone::threads()},
                                   {"omp_wait_policy", std::getenv("OMP_WAIT_POLICY") ? std::getenv("OMP_WAIT_POLICY") : "default"},
                                   {"blas", openblas_get_config()},
+                                  {"blas_kernels", openblas_get_corename()},
                                   {"matmul_check", "ok"},
                                   {"sgemm_512_gflops", 2.0 * n * n * n / seconds / 1e9},
                                   {"peak_rss_mib", double(peak_resident_bytes()) / (1 << 20)}};
