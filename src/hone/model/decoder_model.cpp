@@ -22,9 +22,13 @@ LinearModule make_linear(const std::string& name, int64_t out, int64_t in, bool 
   return m;
 }
 
+// The generator is counter-based (value i depends only on i), so the fill parallelises without
+// changing a single value: 135M parameters initialise in seconds instead of a minute.
 void fill_normal(Tensor& t, Rng rng, double std) {
   float* p = t.data<float>();
-  for (int64_t i = 0; i < t.numel(); ++i) p[i] = float(std * rng.normal(uint64_t(i)));
+  const int64_t n = t.numel();
+#pragma omp parallel for schedule(static) if (n >= (1 << 16))
+  for (int64_t i = 0; i < n; ++i) p[i] = float(std * rng.normal(uint64_t(i)));
 }
 
 }  // namespace
