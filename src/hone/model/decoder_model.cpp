@@ -8,6 +8,7 @@
 #include "hone/autograd/ops_loss.h"
 #include "hone/autograd/ops_norm.h"
 #include "hone/autograd/ops_rope.h"
+#include "hone/autograd/ops_swiglu.h"
 #include "hone/util/rng.h"
 
 namespace hone {
@@ -117,7 +118,7 @@ Tensor DecoderModel::layer_forward(DecoderLayer& l, int64_t index, const Tensor&
   const Tensor a = reshape(attention(q, k, v, attn), Shape{B, T, c.num_heads * c.head_dim});
   const Tensor h2 = add(h, l.o_proj.forward(a));
   const Tensor y = rms_norm(h2, l.post_attention_layernorm, c.rms_norm_eps);
-  const Tensor mlp = l.down_proj.forward(mul(silu(l.gate_proj.forward(y)), l.up_proj.forward(y)));
+  const Tensor mlp = l.down_proj.forward(swiglu(l.gate_proj.forward(y), l.up_proj.forward(y)));
   return add(h2, mlp);
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "hone/tensor/kernels_matmul.h"
+#include "hone/tensor/vector_math.h"
 
 namespace hone {
 namespace kernels {
@@ -34,59 +35,66 @@ int64_t visible_keys(const AttentionDims& d, const AttentionMasks<T>& m, int64_t
   return m.causal ? std::min(d.kv_len, d.kv_len - d.q_len + row0 + rows) : d.kv_len;
 }
 
-// s[rows, cols] = scale * q_rows k[0:cols]^T for query rows [row0, row0 + rows) with every mask
-// applied (-inf where a key is hidden). q_rows points at row row0 of the head.
+// Columns [0, result) of query row i's score row (cols wide) that may hold a visible key: all
+// of them, or under causality the keys up to the query's own position. Past it nothing is
+// computed or masked: softmax writes zeros there directly.
+template <class T>
+int64_t row_extent(const AttentionDims& d, const AttentionMasks<T>& m, int64_t i, int64_t cols) {
+  if (!m.causal) return cols;
+  const int64_t position = d.kv_len - d.q_len + i;  // the query's absolute position among the keys
+  return std::clamp<int64_t>(position + 1, 0, cols);
+}
+
+// s[rows, cols] = scale * q_rows k[0:cols]^T for query rows [row0, row0 + rows) with the masks
+// applied within each row's extent (-inf where a key is hidden); beyond the extent s is left as
+// the product, for softmax_rows / the backward to overwrite. q_rows points at row row0 of the head.
 template <class T>
 void masked_scores(const T* q_rows, const T* k_bh, T* s, int64_t b, int64_t row0, int64_t rows, int64_t cols,
                    const AttentionDims& d, const Strides& st, const AttentionMasks<T>& m, T scale) {
   const int64_t TQ = d.q_len, S = d.kv_len;
   gemm<T>(false, true, rows, cols, d.head_dim, scale, q_rows, st.q_row, k_bh, st.kv_row, T(0), s, cols);
+  if (!m.bias && !m.keep && !m.segment_ids) return;  // plain causal (or none): nothing to write
   const T hidden = -std::numeric_limits<T>::infinity();
   const int64_t mb = m.per_batch ? b : 0;
   for (int64_t r = 0; r < rows; ++r) {
-    const int64_t i = row0 + r;
+    const int64_t i = row0 + r, extent = row_extent(d, m, i, cols);
     T* row = s + r * cols;
-    const int64_t position = S - TQ + i;  // the query's absolute position among the keys
+    // Selects rather than branches, so the loops vectorise.
     if (m.bias) {
       const T* bias_row = m.bias + (mb * TQ + i) * S;
-      for (int64_t j = 0; j < cols; ++j) row[j] += bias_row[j];
+      for (int64_t j = 0; j < extent; ++j) row[j] += bias_row[j];
     }
     if (m.keep) {
       const int32_t* keep_row = m.keep + (mb * TQ + i) * S;
-      for (int64_t j = 0; j < cols; ++j)
-        if (!keep_row[j]) row[j] = hidden;
+      for (int64_t j = 0; j < extent; ++j) row[j] = keep_row[j] != 0 ? row[j] : hidden;
     }
     if (m.segment_ids) {
       const int32_t* seg = m.segment_ids + b * S;
-      const int32_t mine = seg[position];
-      for (int64_t j = 0; j < cols; ++j)
-        if (seg[j] != mine) row[j] = hidden;
+      const int32_t mine = seg[S - TQ + i];
+      for (int64_t j = 0; j < extent; ++j) row[j] = seg[j] == mine ? row[j] : hidden;
     }
-    if (m.causal)
-      for (int64_t j = std::max<int64_t>(position + 1, 0); j < cols; ++j) row[j] = hidden;
   }
 }
 
-// Softmax of each row in place; lse[i] = log(sum(exp(row))). A row with every key hidden
-// becomes zeros with lse = -inf, so its output (and every gradient through it) is zero.
+// Softmax of each row in place over its extent, zeros past it; lse[i] = log(sum(exp(row))).
+// A row with every key hidden becomes zeros with lse = -inf, so its output (and every gradient
+// through it) is zero.
 template <class T>
-void softmax_rows(T* s, T* lse, int64_t rows, int64_t cols) {
+void softmax_rows(T* s, T* lse, int64_t row0, int64_t rows, int64_t cols, const AttentionDims& d,
+                  const AttentionMasks<T>& m) {
   for (int64_t i = 0; i < rows; ++i) {
     T* row = s + i * cols;
-    T max = -std::numeric_limits<T>::infinity();
-    for (int64_t j = 0; j < cols; ++j) max = std::max(max, row[j]);
+    const int64_t extent = row_extent(d, m, row0 + i, cols);
+    std::fill(row + extent, row + cols, T(0));
+    const T max = vecmath::max(row, extent);
     if (max == -std::numeric_limits<T>::infinity()) {
-      std::fill(row, row + cols, T(0));
+      std::fill(row, row + extent, T(0));
       lse[i] = max;
       continue;
     }
-    T sum = 0;
-    for (int64_t j = 0; j < cols; ++j) {
-      row[j] = std::exp(row[j] - max);
-      sum += row[j];
-    }
+    const T sum = vecmath::exp_shifted_sum(row, row, extent, max);
     const T inv = T(1) / sum;
-    for (int64_t j = 0; j < cols; ++j) row[j] *= inv;
+    for (int64_t j = 0; j < extent; ++j) row[j] *= inv;
     lse[i] = max + std::log(sum);
   }
 }
@@ -126,7 +134,7 @@ void attention_forward(const T* q, const T* k, const T* v, T* out, T* lse, const
       const int64_t rows = std::min(chunk, TQ - row0), cols = visible_keys(d, masks, row0, rows);
       const int64_t offset = b * st.q_batch + row0 * st.q_row + h * Dh;
       masked_scores(q + offset, k_bh, p, b, row0, rows, cols, d, st, masks, scale);
-      softmax_rows(p, lse + blk * TQ + row0, rows, cols);
+      softmax_rows(p, lse + blk * TQ + row0, row0, rows, cols, d, masks);
       gemm<T>(false, false, rows, Dh, cols, T(1), p, cols, v_bh, st.kv_row, T(0), out + offset, st.q_row);
     }
   });
@@ -161,25 +169,24 @@ void attention_backward(const T* q, const T* k, const T* v, const T* lse, const 
         const T* q_rows = q + offset;
         const T* do_rows = dout + offset;
         masked_scores(q_rows, k_bh, p, b, row0, rows, cols, d, st, masks, scale);
-        for (int64_t r = 0; r < rows; ++r) {
+        for (int64_t r = 0; r < rows; ++r) {  // P from the scores and forward's lse
           T* row = p + r * cols;
           const T row_lse = lse_bh[row0 + r];
-          if (row_lse == -std::numeric_limits<T>::infinity()) {
-            std::fill(row, row + cols, T(0));
-            continue;
-          }
-          for (int64_t j = 0; j < cols; ++j) row[j] = std::exp(row[j] - row_lse);  // exp(-inf) = 0 where hidden
+          const int64_t extent = row_lse == -std::numeric_limits<T>::infinity() ? 0 : row_extent(d, masks, row0 + r, cols);
+          vecmath::exp_shifted(row, row, extent, row_lse);  // exp(-inf) = 0 where hidden
+          std::fill(row + extent, row + cols, T(0));
         }
         if (dv_bh) gemm<T>(true, false, cols, Dh, rows, T(1), p, cols, do_rows, st.q_row, T(1), dv_bh, st.kv_row);
         if (!dq && !dk_bh) continue;
         // dP = dO V^T; dS = P * (dP - rowsum(P * dP)), the softmax backward.
         gemm<T>(false, true, rows, cols, Dh, T(1), do_rows, st.q_row, v_bh, st.kv_row, T(0), ds, cols);
-        for (int64_t r = 0; r < rows; ++r) {
+        for (int64_t r = 0; r < rows; ++r) {  // P is 0 past the row's extent, so dS is too
           const T* prow = p + r * cols;
           T* drow = ds + r * cols;
-          T dot = 0;
-          for (int64_t j = 0; j < cols; ++j) dot += prow[j] * drow[j];
-          for (int64_t j = 0; j < cols; ++j) drow[j] = prow[j] * (drow[j] - dot);
+          const int64_t extent = row_extent(d, masks, row0 + r, cols);
+          const T dot = vecmath::dot(prow, drow, extent);
+          for (int64_t j = 0; j < extent; ++j) drow[j] = prow[j] * (drow[j] - dot);
+          std::fill(drow + extent, drow + cols, T(0));
         }
         if (dq) gemm<T>(false, false, rows, Dh, cols, scale, ds, cols, k_bh, st.kv_row, T(0), dq + offset, st.q_row);
         if (dk_bh) gemm<T>(true, false, cols, Dh, rows, scale, ds, cols, q_rows, st.q_row, T(1), dk_bh, st.kv_row);

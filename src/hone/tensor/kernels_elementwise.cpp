@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "hone/tensor/dispatch.h"
+#include "hone/tensor/vector_math.h"
 
 namespace hone {
 namespace kernels {
@@ -65,19 +66,31 @@ template <class T> void axpy(T alpha, const T* x, T* y, int64_t n) {
 }
 
 template <class T> void exp(const T* a, T* out, int64_t n) {
-  unary(a, out, n, [](T x) { return std::exp(x); });
+  vecmath::for_each_span(n, kParallelMin, [&](int64_t begin, int64_t count) {
+    vecmath::exp_shifted(a + begin, out + begin, count, T(0));
+  });
 }
 
+// silu(x) = x * sigmoid(x), with the sigmoid of each span taken vectorised into a stack buffer.
 template <class T> void silu(const T* a, T* out, int64_t n) {
-  unary(a, out, n, [](T x) { return x / (T(1) + std::exp(-x)); });
+  vecmath::for_each_span(n, kParallelMin, [&](int64_t begin, int64_t count) {
+    const T* x = a + begin;
+    T* y = out + begin;
+    T s[vecmath::kSpan];
+    vecmath::sigmoid(x, s, count);
+    for (int64_t i = 0; i < count; ++i) y[i] = x[i] * s[i];
+  });
 }
 
 template <class T> void silu_backward(const T* a, const T* dy, T* dx, int64_t n) {
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
-  for (int64_t i = 0; i < n; ++i) {
-    const T s = T(1) / (T(1) + std::exp(-a[i]));
-    dx[i] = dy[i] * s * (T(1) + a[i] * (T(1) - s));
-  }
+  vecmath::for_each_span(n, kParallelMin, [&](int64_t begin, int64_t count) {
+    const T* x = a + begin;
+    const T* g = dy + begin;
+    T* out = dx + begin;
+    T s[vecmath::kSpan];
+    vecmath::sigmoid(x, s, count);
+    for (int64_t i = 0; i < count; ++i) out[i] = g[i] * s[i] * (T(1) + x[i] * (T(1) - s[i]));
+  });
 }
 
 namespace {

@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <limits>
 #include <type_traits>
 #include <vector>
 
 #include "hone/tensor/kernels_matmul.h"
 #include "hone/tensor/kernels_softmax.h"
 #include "hone/tensor/tensor.h"
+#include "hone/tensor/vector_math.h"
 #include "hone/util/error.h"
 
 namespace hone {
@@ -79,8 +79,8 @@ void cross_entropy_backward(const T* logits, const int32_t* labels, const T* lse
       continue;
     }
     const T* x = logits + r * V;
-    const T shift = lse[r];
-    for (int64_t j = 0; j < V; ++j) d[j] = scale * std::exp(x[j] - shift);
+    vecmath::exp_shifted(x, d, V, lse[r]);  // d may alias x: element-wise, so in place is fine
+    for (int64_t j = 0; j < V; ++j) d[j] *= scale;
     d[labels[r]] -= scale;
   }
 }
@@ -96,19 +96,10 @@ namespace {
 // the row turned in place into scale * (softmax - onehot). One exp per logit serves both.
 template <class T>
 void loss_and_grad_row(T* x, int32_t label, int64_t V, bool with_grad, T scale, T& lse, T& loss) {
-  T m = -std::numeric_limits<T>::infinity();
-  for (int64_t j = 0; j < V; ++j) m = x[j] > m ? x[j] : m;
+  const T m = vecmath::max(x, V);
   const T shift = std::isfinite(m) ? m : T(0);  // all -inf: lse -inf as logsumexp_row gives
   const T picked = x[label];
-  T sum = 0;
-  if (with_grad) {
-    for (int64_t j = 0; j < V; ++j) {
-      x[j] = std::exp(x[j] - shift);
-      sum += x[j];
-    }
-  } else {
-    for (int64_t j = 0; j < V; ++j) sum += std::exp(x[j] - shift);
-  }
+  const T sum = vecmath::exp_shifted_sum(x, with_grad ? x : nullptr, V, shift);
   lse = shift + std::log(sum);
   loss = lse - picked;
   if (!with_grad) return;

@@ -1,7 +1,8 @@
 #include "hone/tensor/kernels_softmax.h"
 
 #include <cmath>
-#include <limits>
+
+#include "hone/tensor/vector_math.h"
 
 namespace hone {
 namespace kernels {
@@ -9,32 +10,19 @@ namespace kernels {
 namespace {
 constexpr int64_t kParallelMin = 1 << 14;
 
-template <class T> T row_max(const T* x, int64_t cols) {
-  T m = -std::numeric_limits<T>::infinity();
-  for (int64_t j = 0; j < cols; ++j) m = x[j] > m ? x[j] : m;
-  return m;
-}
-
 // A row that is all -inf (fully masked) has no finite maximum; shifting by 0 instead gives
 // logsumexp = -inf as PyTorch does, rather than NaN from exp(-inf + inf).
 template <class T> T safe_shift(T m) { return std::isfinite(m) ? m : T(0); }
 }  // namespace
 
 template <class T> T logsumexp_row(const T* x, int64_t cols) {
-  const T m = safe_shift(row_max(x, cols));
-  T s = 0;
-  for (int64_t j = 0; j < cols; ++j) s += std::exp(x[j] - m);
-  return m + std::log(s);
+  const T m = safe_shift(vecmath::max(x, cols));
+  return m + std::log(vecmath::exp_shifted_sum<T>(x, nullptr, cols, m));
 }
 
 template <class T> void softmax_row(const T* x, T* y, int64_t cols) {
-  const T m = safe_shift(row_max(x, cols));
-  T s = 0;
-  for (int64_t j = 0; j < cols; ++j) {
-    y[j] = std::exp(x[j] - m);
-    s += y[j];
-  }
-  const T inv = T(1) / s;
+  const T m = safe_shift(vecmath::max(x, cols));
+  const T inv = T(1) / vecmath::exp_shifted_sum(x, y, cols, m);
   for (int64_t j = 0; j < cols; ++j) y[j] *= inv;
 }
 
@@ -59,8 +47,7 @@ template <class T> void softmax_backward(const T* y, const T* dy, T* dx, int64_t
     const T* yr = y + r * cols;
     const T* gr = dy + r * cols;
     T* out = dx + r * cols;
-    T dot = 0;
-    for (int64_t j = 0; j < cols; ++j) dot += yr[j] * gr[j];
+    const T dot = vecmath::dot(yr, gr, cols);
     for (int64_t j = 0; j < cols; ++j) out[j] = yr[j] * (gr[j] - dot);
   }
 }
@@ -71,9 +58,10 @@ template <class T> void log_softmax_backward(const T* y, const T* dy, T* dx, int
     const T* yr = y + r * cols;
     const T* gr = dy + r * cols;
     T* out = dx + r * cols;
-    T total = 0;
-    for (int64_t j = 0; j < cols; ++j) total += gr[j];
-    for (int64_t j = 0; j < cols; ++j) out[j] = gr[j] - std::exp(yr[j]) * total;
+    const T total = vecmath::sum(gr, cols);
+    // The probabilities go into out first (out is a fresh buffer, never dy), then dy - p * total.
+    vecmath::exp_shifted(yr, out, cols, T(0));
+    for (int64_t j = 0; j < cols; ++j) out[j] = gr[j] - out[j] * total;
   }
 }
 
