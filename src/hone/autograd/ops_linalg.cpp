@@ -1,8 +1,11 @@
 #include "hone/autograd/ops_linalg.h"
 
+#include <algorithm>
+
 #include "hone/autograd/record.h"
 #include "hone/tensor/dispatch.h"
 #include "hone/tensor/kernels_elementwise.h"
+#include "hone/tensor/kernels_gemv.h"
 #include "hone/tensor/kernels_matmul.h"
 
 namespace hone {
@@ -101,15 +104,54 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   });
 }
 
-Tensor linear(const Tensor& x, const Tensor& w_in, const Tensor& bias) {
-  HONE_CHECK(w_in.defined() && w_in.rank() == 2, "linear: weight must be 2-D, got ", describe(w_in));
-  HONE_CHECK(x.defined() && x.rank() >= 1 && x.dim(-1) == w_in.dim(1), "linear: input ", describe(x),
-             " does not match weight ", describe(w_in), " ([out_features, in_features])");
-  // A frozen weight stored in a narrower type is widened for the product.
-  const Tensor w = w_in.dtype() == x.dtype() ? w_in : w_in.to(x.dtype());
-  HONE_CHECK(!(w_in.requires_grad() && w_in.dtype() != x.dtype()), "linear: trainable ", describe(w_in),
+namespace {
+
+// y [rows, outf] = x · wᵀ (+ bias) in f32, for a weight in any dtype: few rows through gemv
+// (the weight streamed once, widened in registers), more through a GEMM on f32 weights or on
+// tiles widened one at a time. `may_gemv` is false where a product must match the GEMM's
+// rounding (f32 weights in a recorded graph: training keeps BLAS's sums).
+void linear_forward_f32(const Tensor& x, const Tensor& w, const Tensor& bias, int64_t rows, Tensor& out,
+                        bool may_gemv) {
+  const int64_t in = w.dim(1), outf = w.dim(0);
+  const float* b = bias.defined() ? bias.data<float>() : nullptr;
+  float* y = out.data<float>();
+  if (may_gemv && rows <= kernels::kGemvMaxRows && kernels::gemv_supports(w.dtype()) &&
+      in % dtype_info(w.dtype()).block_size == 0) {
+    kernels::gemv(x.data<float>(), rows, in, w.raw(), w.dtype(), outf, b, y);
+    return;
+  }
+  if (b)
+    for (int64_t r = 0; r < rows; ++r) std::copy(b, b + outf, y + r * outf);
+  const float beta = b ? 1.0f : 0.0f;
+  if (w.dtype() == DType::F32)
+    kernels::gemm<float>(false, true, rows, outf, in, 1.0f, x.data<float>(), in, w.data<float>(), in, beta, y, outf);
+  else
+    kernels::gemm_xwt_widening(rows, outf, in, x.data<float>(), w.raw(), w.dtype(), beta, y);
+}
+
+// dx [rows, in] = g [rows, outf] · w for a weight stored narrower than g: tile by tile in f32,
+// widened whole in f64 (gradient checks only).
+void input_gradient_narrow_weight(const float* g, const Tensor& w, int64_t rows, int64_t in, int64_t outf, float* dx) {
+  kernels::gemm_gw_widening(rows, outf, in, g, w.raw(), w.dtype(), dx);
+}
+void input_gradient_narrow_weight(const double* g, const Tensor& w, int64_t rows, int64_t in, int64_t outf,
+                                  double* dx) {
+  const Tensor wide = w.to(DType::F64);
+  kernels::gemm<double>(false, false, rows, in, outf, 1.0, g, outf, wide.data<double>(), in, 0.0, dx, in);
+}
+
+}  // namespace
+
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias) {
+  HONE_CHECK(w.defined() && w.rank() == 2, "linear: weight must be 2-D, got ", describe(w));
+  HONE_CHECK(x.defined() && x.rank() >= 1 && x.dim(-1) == w.dim(1), "linear: input ", describe(x),
+             " does not match weight ", describe(w), " ([out_features, in_features])");
+  HONE_CHECK(is_compute_type(x.dtype()), "linear: input ", describe(x), " must be f32 or f64");
+  HONE_CHECK(w.dtype() != DType::I32, "linear: weight ", describe(w), " must hold floating-point values");
+  HONE_CHECK(!(w.requires_grad() && w.dtype() != x.dtype()), "linear: trainable ", describe(w),
              " must have the input's dtype ", dtype_name(x.dtype()));
-  check_same_float_dtype("linear", {x, w});
+  HONE_CHECK(w.dim(1) % dtype_info(w.dtype()).block_size == 0, "linear: ", describe(w), " rows are not a whole ",
+             "number of ", dtype_name(w.dtype()), " blocks");
   if (bias.defined()) {
     check_same_float_dtype("linear", {x, bias});
     HONE_CHECK(bias.numel() == w.dim(0), "linear: bias ", describe(bias), " does not match weight ", describe(w));
@@ -118,27 +160,43 @@ Tensor linear(const Tensor& x, const Tensor& w_in, const Tensor& bias) {
   Shape out_shape = x.shape();
   out_shape[-1] = outf;
   Tensor out = Tensor::empty(out_shape, x.dtype());
-  HONE_DISPATCH_FLOAT(x.dtype(), T, "linear", [&] {
-    T* y = out.data<T>();
-    if (bias.defined()) {
-      const T* bb = bias.data<T>();
-      for (int64_t r = 0; r < rows; ++r) std::copy(bb, bb + outf, y + r * outf);
-    }
-    kernels::gemm<T>(false, true, rows, outf, in, T(1), x.data<T>(), in, w.data<T>(), in, T(bias.defined() ? 1 : 0),
-                     y, outf);
-  });
-  if (!any_requires_grad({x, w_in, bias})) return out;
-  return record(out, "linear", {x, w_in, bias}, [x, w, rows, in, outf](const Tensor& g, const std::vector<bool>& needs) {
+  const bool recording = any_requires_grad({x, w, bias});
+  if (x.dtype() == DType::F32 && w.dtype() != DType::F64) {
+    linear_forward_f32(x, w, bias, rows, out, !recording || w.dtype() != DType::F32);
+  } else {  // f64 (gradient checks): a weight of another dtype is widened whole
+    const Tensor wx = w.to(x.dtype());
+    HONE_DISPATCH_FLOAT(x.dtype(), T, "linear", [&] {
+      T* y = out.data<T>();
+      if (bias.defined()) {
+        const T* bb = bias.data<T>();
+        for (int64_t r = 0; r < rows; ++r) std::copy(bb, bb + outf, y + r * outf);
+      }
+      kernels::gemm<T>(false, true, rows, outf, in, T(1), x.data<T>(), in, wx.data<T>(), in,
+                       T(bias.defined() ? 1 : 0), y, outf);
+    });
+  }
+  if (!recording) return out;
+  // Save only what backward reads: x for the weight's gradient, w for the input's. A frozen
+  // weight (LoRA, frozen layers) therefore never keeps its layer's input alive.
+  const Tensor x_saved = w.requires_grad() ? x : Tensor();
+  const Tensor w_saved = x.requires_grad() ? w : Tensor();
+  return record(out, "linear", {x, w, bias},
+                [x_saved, w_saved, x_shape = x.shape(), rows, in, outf](const Tensor& g, const std::vector<bool>& needs) {
     std::vector<Tensor> grads(3);
     HONE_DISPATCH_FLOAT(g.dtype(), T, "linear backward", [&] {
       const T* G = g.data<T>();
       if (needs[0]) {  // dx = g @ w
-        grads[0] = Tensor::empty(x.shape(), x.dtype());
-        kernels::gemm<T>(false, false, rows, in, outf, T(1), G, outf, w.data<T>(), in, T(0), grads[0].data<T>(), in);
+        grads[0] = Tensor::empty(x_shape, g.dtype());
+        T* dx = grads[0].data<T>();
+        if (w_saved.dtype() == g.dtype())
+          kernels::gemm<T>(false, false, rows, in, outf, T(1), G, outf, w_saved.data<T>(), in, T(0), dx, in);
+        else
+          input_gradient_narrow_weight(G, w_saved, rows, in, outf, dx);
       }
       if (needs[1]) {  // dw = g^T @ x
-        grads[1] = Tensor::empty(w.shape(), w.dtype());
-        kernels::gemm<T>(true, false, outf, in, rows, T(1), G, outf, x.data<T>(), in, T(0), grads[1].data<T>(), in);
+        grads[1] = Tensor::empty(Shape{outf, in}, g.dtype());
+        kernels::gemm<T>(true, false, outf, in, rows, T(1), G, outf, x_saved.data<T>(), in, T(0),
+                         grads[1].data<T>(), in);
       }
       if (needs[2]) {
         grads[2] = Tensor::empty(Shape{outf}, g.dtype());

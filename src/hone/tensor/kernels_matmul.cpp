@@ -3,6 +3,11 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include <algorithm>
+#include <vector>
+
+#include "hone/tensor/kernels_gemv.h"
+
 namespace hone {
 namespace kernels {
 
@@ -44,6 +49,70 @@ void gemm_batched(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T
   } else {
     for (int64_t b = 0; b < batch; ++b)
       gemm(trans_a, trans_b, M, N, K, alpha, A + b * stride_a, lda, B + b * stride_b, ldb, beta, C + b * stride_c, ldc);
+  }
+}
+
+namespace {
+
+// A widened tile of about this many bytes stays in a core's L2 cache between being written and
+// being packed by the GEMM.
+constexpr int64_t kWidenTileBytes = 256 << 10;
+
+int64_t round_up(int64_t v, int64_t multiple) { return (v + multiple - 1) / multiple * multiple; }
+
+// Rows per tile for weights of K columns, N rows shared by nt threads: about kWidenTileBytes
+// each, a multiple of 16, and a tile count that divides evenly among the threads.
+int64_t widen_tile_rows(int64_t N, int64_t K, int nt) {
+  const int64_t target = std::clamp<int64_t>(kWidenTileBytes / (4 * std::max<int64_t>(K, 1)) / 16 * 16, 16, 256);
+  const int64_t tiles = round_up((N + target - 1) / target, nt);
+  return std::max<int64_t>(16, round_up((N + tiles - 1) / tiles, 16));
+}
+
+// The calling thread's scratch for one widened tile; grows once, then is reused across calls.
+float* widen_scratch(int64_t floats) {
+  thread_local std::vector<float> scratch;
+  if (scratch.size() < size_t(floats)) scratch.resize(size_t(floats));
+  return scratch.data();
+}
+
+}  // namespace
+
+void gemm_xwt_widening(int64_t M, int64_t N, int64_t K, const float* x, const void* w, DType w_dtype, float beta,
+                       float* y) {
+  if (M == 0 || N == 0) return;
+  if (K == 0) return gemm<float>(false, true, M, N, K, 1.0f, x, K, nullptr, K, beta, y, N);
+  const int max_threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+  const int64_t tile = widen_tile_rows(N, K, max_threads);
+  const int64_t tiles = (N + tile - 1) / tile;
+  const int nt = int(std::min<int64_t>(max_threads, tiles));
+  // Each thread multiplies its own tiles; OpenBLAS runs a call made inside a parallel region
+  // single-threaded, so the threads never oversubscribe the cores.
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    float* scratch = widen_scratch(tile * K);
+#pragma omp for schedule(static)
+    for (int64_t t = 0; t < tiles; ++t) {
+      const int64_t n0 = t * tile, rows = std::min(tile, N - n0);
+      widen_rows(w, w_dtype, K, n0, rows, scratch);
+      gemm<float>(false, true, M, rows, K, 1.0f, x, K, scratch, K, beta, y + n0, N);
+    }
+  }
+}
+
+void gemm_gw_widening(int64_t M, int64_t N, int64_t K, const float* g, const void* w, DType w_dtype, float* dx) {
+  if (M == 0 || K == 0) return;
+  if (N == 0) return gemm<float>(false, false, M, K, N, 1.0f, g, N, nullptr, K, 0.0f, dx, K);
+  // The tiles split the reduction dimension: they are widened and multiplied one after another
+  // (the GEMM itself is threaded), each adding into dx.
+  const int64_t tile = widen_tile_rows(N, K, 1);
+  float* scratch = widen_scratch(tile * K);
+  for (int64_t n0 = 0; n0 < N; n0 += tile) {
+    const int64_t rows = std::min(tile, N - n0);
+    constexpr int64_t kChunk = 16;
+#pragma omp parallel for schedule(static) if (rows * K >= (1 << 15))
+    for (int64_t c = 0; c < rows; c += kChunk)
+      widen_rows(w, w_dtype, K, n0 + c, std::min(kChunk, rows - c), scratch + c * K);
+    gemm<float>(false, false, M, K, rows, 1.0f, g + n0, N, scratch, K, n0 == 0 ? 0.0f : 1.0f, dx, K);
   }
 }
 

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "hone/tensor/dtype.h"
+
 namespace hone {
 namespace kernels {
 
@@ -20,6 +22,15 @@ template <class T>
 void gemm_batched(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
                   int64_t stride_a, const T* B, int64_t ldb, int64_t stride_b, T beta, T* C, int64_t ldc,
                   int64_t stride_c, int64_t batch);
+
+// Products with a weight W [N, K] stored in a narrower dtype (bf16, f16, q8_0, any type that
+// converts to f32), without widening the whole matrix: W is widened a tile of rows at a time
+// into a per-thread scratch buffer (allocated once per thread, then reused) and multiplied there.
+// y[M, N] = x[M, K] · Wᵀ + beta · y. Threads take whole tiles (one parallel region per call).
+void gemm_xwt_widening(int64_t M, int64_t N, int64_t K, const float* x, const void* w, DType w_dtype, float beta,
+                       float* y);
+// dx[M, K] = g[M, N] · W (the input gradient of the same product); tiles are summed in order.
+void gemm_gw_widening(int64_t M, int64_t N, int64_t K, const float* g, const void* w, DType w_dtype, float* dx);
 
 }  // namespace kernels
 }  // namespace hone

@@ -158,7 +158,10 @@ namespace {
 void narrow_weights(DecoderModel& model, const std::string& dtype) {
   if (dtype == "f32") return;
   const DType d = dtype_from_name(dtype);
-  HONE_CHECK(d == DType::BF16 || d == DType::F16, "--weights-dtype must be f32, bf16 or f16, got ", dtype);
+  HONE_CHECK(d == DType::BF16 || d == DType::F16 || d == DType::Q8_0,
+             "--weights-dtype must be f32, bf16, f16 or q8_0, got ", dtype);
+  // Every matrix, the embedding table (and so a tied head) included, as llama.cpp stores a
+  // converted model: the lookup dequantises the rows it gathers, the head is a q8_0 product.
   for (auto& [name, t] : model.named_parameters())
     if (t->rank() == 2) *t = t->to(d).set_name(name);
 }
