@@ -10,6 +10,12 @@ std::string LinearModule::leaf_name() const {
 }
 
 Tensor LinearModule::forward(const Tensor& x) const {
+  // A lone adapter may fuse itself with the base product (LoRA: one op instead of five); stacked
+  // adapters each add to the previous output.
+  if (adapters.size() == 1) {
+    Tensor y = adapters.front()->forward_whole(*this, x);
+    if (y.defined()) return y;
+  }
   Tensor y = linear(x, weight, bias);
   for (const auto& adapter : adapters) y = adapter->forward(*this, x, y);
   return y;

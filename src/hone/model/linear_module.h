@@ -18,6 +18,10 @@ class LinearAdapter {
  public:
   virtual ~LinearAdapter() = default;
   virtual Tensor forward(const LinearModule& base, const Tensor& x, const Tensor& base_out) const = 0;
+  // The layer's whole output (x @ W^T + b with this adapter's change) computed in one step, for
+  // an adapter that can do that more cheaply than adding to a separate base output. Called only
+  // when this is the layer's sole adapter; an undefined result means "use forward()".
+  virtual Tensor forward_whole(const LinearModule& /*base*/, const Tensor& /*x*/) const { return Tensor(); }
 };
 
 class LinearModule {

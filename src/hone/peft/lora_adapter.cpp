@@ -6,6 +6,7 @@
 #include "hone/autograd/ops_dropout.h"
 #include "hone/autograd/ops_elementwise.h"
 #include "hone/autograd/ops_linalg.h"
+#include "hone/autograd/ops_lora_linear.h"
 #include "hone/tensor/kernels_matmul.h"
 #include "hone/util/rng.h"
 
@@ -69,14 +70,21 @@ Tensor LoraAdapter::merged_weight(const LinearModule& base) const {
   return w;
 }
 
-Tensor LoraAdapter::forward(const LinearModule& base, const Tensor& x, const Tensor& base_out) const {
-  Tensor h = x;
+Tensor LoraAdapter::adapter_input(const Tensor& x) const {
   const bool training = state_ && state_->training;
-  if (training && dropout_ > 0) {
-    // One stream per adapter; each micro-step gets a fresh 2^40-wide window of positions. Window
-    // 0 is where A's initial values were drawn, so masks start at window 1.
-    h = dropout(x, dropout_, Rng(state_->seed, stream_), (state_->micro_step + 1) << 40);
-  }
+  if (!training || dropout_ == 0) return x;
+  // One stream per adapter; each micro-step gets a fresh 2^40-wide window of positions. Window
+  // 0 is where A's initial values were drawn, so masks start at window 1.
+  return dropout(x, dropout_, Rng(state_->seed, stream_), (state_->micro_step + 1) << 40);
+}
+
+Tensor LoraAdapter::forward_whole(const LinearModule& base, const Tensor& x) const {
+  if (use_dora()) return Tensor();
+  return lora_linear(x, base.weight, base.bias, adapter_input(x), a_, b_, scaling_);
+}
+
+Tensor LoraAdapter::forward(const LinearModule& base, const Tensor& x, const Tensor& base_out) const {
+  const Tensor h = adapter_input(x);
   const Tensor lora = scale(linear(linear(h, a_), b_), scaling_);
   if (!use_dora()) return add(base_out, lora);
   // DoRA, as PEFT computes it: with m the magnitude and n = ||W + s B A||_row (no gradient),

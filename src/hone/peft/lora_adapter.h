@@ -18,6 +18,9 @@ class LoraAdapter : public LinearAdapter {
               const std::string& init, uint64_t seed, uint64_t stream, std::shared_ptr<const TrainingState> state);
 
   Tensor forward(const LinearModule& base, const Tensor& x, const Tensor& base_out) const override;
+  // Plain LoRA and rsLoRA: the base product and the adapter as one fused op (lora_linear).
+  // DoRA returns undefined (it rescales the base output, so it keeps the composed path).
+  Tensor forward_whole(const LinearModule& base, const Tensor& x) const override;
 
   Tensor& lora_A() { return a_; }
   Tensor& lora_B() { return b_; }
@@ -38,6 +41,8 @@ class LoraAdapter : public LinearAdapter {
   Tensor merged_weight_plain(const LinearModule& base) const;
   // ||W + s B A|| per output row.
   Tensor row_norm_of_adapted_weight(const LinearModule& base) const;
+  // The adapter branch's input: x, or x after LoRA dropout while training.
+  Tensor adapter_input(const Tensor& x) const;
 
   Tensor a_, b_, magnitude_;
   double scaling_;
