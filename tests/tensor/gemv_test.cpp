@@ -3,7 +3,9 @@
 // tile-widening GEMMs against the same widened weights.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -123,6 +125,56 @@ TEST(Gemv, RefusesUnsupportedWeights) {
   EXPECT_THROW(kernels::gemv(x.data(), 1, 64, w.raw(), DType::Q4_0, 4, nullptr, y.data()), Error);
   // q8_0 rows must be whole blocks.
   EXPECT_THROW(kernels::gemv(x.data(), 1, 33, w.raw(), DType::Q8_0, 1, nullptr, y.data()), Error);
+}
+
+// C = alpha · A op(B) + beta · C in f64 over row-strided operands; op(B) = Bᵀ when b_rows_are_n.
+struct Strided {
+  int64_t M, N, K, lda, ldb, ldc;
+};
+void expect_small_m_gemm_matches(const Strided& d, bool transposed_b, float alpha, float beta, uint64_t seed) {
+  const int64_t b_rows = transposed_b ? d.N : d.K;
+  const std::vector<float> A = random_values(d.M * d.lda, seed), B = random_values(b_rows * d.ldb, seed + 1);
+  std::vector<float> C = random_values(d.M * d.ldc, seed + 2);
+  if (beta == 0.0f) std::fill(C.begin(), C.end(), std::nanf(""));  // beta = 0 must not read C
+  const std::vector<float> before = C;
+  if (transposed_b)
+    kernels::gemm_small_m_nt(d.M, d.N, d.K, alpha, A.data(), d.lda, B.data(), d.ldb, beta, C.data(), d.ldc);
+  else
+    kernels::gemm_small_m_nn(d.M, d.N, d.K, alpha, A.data(), d.lda, B.data(), d.ldb, beta, C.data(), d.ldc);
+  const std::string what = std::string(transposed_b ? "nt" : "nn") + " M=" + std::to_string(d.M) +
+                           " N=" + std::to_string(d.N) + " K=" + std::to_string(d.K);
+  for (int64_t r = 0; r < d.M; ++r) {
+    for (int64_t n = 0; n < d.N; ++n) {
+      double s = 0, magnitude = 0;
+      for (int64_t k = 0; k < d.K; ++k) {
+        const double b = transposed_b ? B[size_t(n * d.ldb + k)] : B[size_t(k * d.ldb + n)];
+        s += double(A[size_t(r * d.lda + k)]) * b;
+        magnitude += std::abs(double(A[size_t(r * d.lda + k)]) * b);
+      }
+      const double old = beta == 0.0f ? 0.0 : double(before[size_t(r * d.ldc + n)]);
+      const double expected = double(alpha) * s + double(beta) * old;
+      ASSERT_NEAR(C[size_t(r * d.ldc + n)], expected, 1e-6 * (std::abs(alpha) * magnitude + std::abs(old)) + 1e-6)
+          << what << " at " << r << ", " << n;
+    }
+    for (int64_t n = d.N; n < d.ldc; ++n)  // the gap between rows of C is left alone
+      ASSERT_EQ(std::memcmp(&C[size_t(r * d.ldc + n)], &before[size_t(r * d.ldc + n)], 4), 0) << what;
+  }
+}
+
+TEST(GemmSmallM, StridedOperandsAlphaAndBetaMatchF64Reference) {
+  // Attention's shapes (one query row, keys strided by the kv heads) and larger, threaded ones.
+  const std::vector<Strided> shapes = {{1, 300, 64, 576, 192, 300},  {3, 37, 45, 50, 70, 41},
+                                       {8, 129, 33, 33, 160, 140},   {2, 700, 96, 96, 96, 700},
+                                       {1, 64, 300, 300, 192, 576},  {5, 1100, 130, 130, 1100, 1100}};
+  uint64_t seed = 500;
+  for (const Strided& d : shapes)
+    for (bool transposed_b : {true, false})
+      for (auto [alpha, beta] : std::vector<std::pair<float, float>>{{1.0f, 0.0f}, {0.125f, 0.0f}, {-0.5f, 1.0f}}) {
+        Strided shape = d;
+        if (!transposed_b) shape.ldb = std::max(d.ldb, d.N);  // B is [K, N] here
+        else shape.ldb = std::max(d.ldb, d.K);
+        expect_small_m_gemm_matches(shape, transposed_b, alpha, beta, seed += 3);
+      }
 }
 
 TEST(WidenRows, MatchesConvertElementsExactly) {

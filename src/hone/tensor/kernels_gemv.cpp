@@ -41,9 +41,10 @@ constexpr int64_t kStep = 32;
 #endif
 constexpr int64_t kPrefetchAhead = HONE_GEMV_PREFETCH;
 
-// Below this many weight bytes a product runs on one thread: waking the other threads costs
-// more than the few microseconds the split saves.
-constexpr size_t kParallelMinBytes = size_t(96) << 10;
+// Below this many weight bytes a product runs on one thread. Splitting saves bytes / (2 × one
+// core's bandwidth, ~25 GB/s) but waking a sleeping thread costs ~5 µs on an idle machine (far
+// more on a loaded one): the split pays from about 256 KiB.
+constexpr size_t kParallelMinBytes = size_t(256) << 10;
 
 // Element k of one weight row, as f32 (tails and the portable path). Each dtype widens exactly
 // as the vector paths and convert_elements do, so every path sees the same f32 weights.
@@ -72,6 +73,26 @@ struct WeightRows {
   size_t stride;  // bytes per row
   DType dtype;
   const uint8_t* row(int64_t n) const { return base + size_t(n) * stride; }
+  bool contiguous;  // rows follow each other with no gap (what the prefetcher assumes)
+};
+
+// One product y = alpha · x wᵀ (+ bias) + beta · y, rows of x and y ldx and ldy apart.
+struct Product {
+  const float* x;
+  int64_t ldx, m, K;
+  WeightRows w;
+  float* y;
+  int64_t ldy, N;
+  const float* bias;
+  float alpha, beta;
+
+  // Writes the finished sum for y[r, n]. beta = 0 never reads y (it may hold NaN).
+  void store(int64_t r, int64_t n, float sum) const {
+    float v = alpha == 1.0f ? sum : alpha * sum;
+    if (bias) v += bias[n];
+    float* out = y + r * ldy + n;
+    *out = beta == 0.0f ? v : v + beta * *out;
+  }
 };
 
 // ---- plain C++ --------------------------------------------------------------------------------
@@ -100,16 +121,12 @@ float dot_portable(const float* a, const float* b, int64_t K) {
   return s;
 }
 
-void range_portable(const float* x, int64_t m, int64_t K, const WeightRows& w, int64_t n0, int64_t n1,
-                    const float* bias, float* y, int64_t N) {
+void range_portable(const Product& p, int64_t n0, int64_t n1) {
   thread_local std::vector<float> widened;  // one row; grows once per thread, then reused
-  if (widened.size() < size_t(K)) widened.resize(size_t(K));
+  if (widened.size() < size_t(p.K)) widened.resize(size_t(p.K));
   for (int64_t n = n0; n < n1; ++n) {
-    widen_row_portable(w.row(n), w.dtype, K, widened.data());
-    for (int64_t r = 0; r < m; ++r) {
-      const float s = dot_portable(x + r * K, widened.data(), K);
-      y[r * N + n] = bias ? s + bias[n] : s;
-    }
+    widen_row_portable(p.w.row(n), p.w.dtype, p.K, widened.data());
+    for (int64_t r = 0; r < p.m; ++r) p.store(r, n, dot_portable(p.x + r * p.ldx, widened.data(), p.K));
   }
 }
 
@@ -170,6 +187,10 @@ struct Avx2 {
 
 #if HONE_GEMV_AVX512 || HONE_GEMV_AVX2
 
+// Bytes of one step of a weight row.
+template <DType D>
+constexpr int64_t kStepBytes = D == DType::F32 ? 4 * kStep : D == DType::Q8_0 ? kQ8BlockBytes : 2 * kStep;
+
 // Loaders: the kStep elements of row n starting at k (a multiple of kStep) as f32 vectors.
 template <class Isa, DType D>
 struct Loader {
@@ -197,14 +218,16 @@ struct Loader {
   }
 };
 
-// y[r, n + i] for r < MR, i < NR: MR rows of x against NR weight rows, each weight vector
+// y[r0 + r, n + i] for r < MR, i < NR: MR rows of x against NR weight rows, each weight vector
 // loaded once and used for all MR rows. Elements past the last whole step are added in scalar.
 template <class Isa, DType D, int MR, int NR>
-void tile(const float* x, int64_t K, const WeightRows& w, int64_t n, const float* bias, float* y, int64_t N) {
+void tile(const Product& p, int64_t r0, int64_t n) {
   using V = typename Isa::V;
   using L = Loader<Isa, D>;
   constexpr int J = L::kVecs;
   constexpr int W = Isa::kLanes;
+  const float* x = p.x + r0 * p.ldx;
+  const int64_t ldx = p.ldx, K = p.K;
   V acc[MR][NR];
   for (int r = 0; r < MR; ++r)
     for (int i = 0; i < NR; ++i) acc[r][i] = Isa::zero();
@@ -212,69 +235,64 @@ void tile(const float* x, int64_t K, const WeightRows& w, int64_t n, const float
   // The tile's rows are one contiguous run of bytes, consumed at NR steps' worth of bytes per
   // iteration: prefetch that much, kPrefetchAhead bytes ahead, so enough cache misses are in
   // flight (the widening work per byte otherwise fills the out-of-order window first).
-  const int64_t step_bytes = NR * int64_t(dtype_bytes(D, kStep));
-  const char* prefetch = reinterpret_cast<const char*>(w.row(n)) + kPrefetchAhead;
+  const int64_t step_bytes = p.w.contiguous ? NR * kStepBytes<D> : 0;
+  const char* prefetch = reinterpret_cast<const char*>(p.w.row(n)) + kPrefetchAhead;
   for (int64_t k = 0; k < k_vec; k += kStep, prefetch += step_bytes) {
     for (int64_t b = 0; b < step_bytes; b += 64) _mm_prefetch(prefetch + b, _MM_HINT_T0);
     V xv[MR][J];
     for (int r = 0; r < MR; ++r)
-      for (int j = 0; j < J; ++j) xv[r][j] = Isa::load(x + r * K + k + j * W);
+      for (int j = 0; j < J; ++j) xv[r][j] = Isa::load(x + r * ldx + k + j * W);
     for (int i = 0; i < NR; ++i) {
       V wv[J];
-      L::load(w, n + i, k, wv);
+      L::load(p.w, n + i, k, wv);
       for (int r = 0; r < MR; ++r)
         for (int j = 0; j < J; ++j) acc[r][i] = Isa::fma(xv[r][j], wv[j], acc[r][i]);
     }
   }
   for (int i = 0; i < NR; ++i) {
-    const uint8_t* row = w.row(n + i);
+    const uint8_t* row = p.w.row(n + i);
     for (int r = 0; r < MR; ++r) {
       float s = Isa::sum(acc[r][i]);
-      for (int64_t k = k_vec; k < K; ++k) s += x[r * K + k] * element(row, D, k);
-      y[r * N + n + i] = bias ? s + bias[n + i] : s;
+      for (int64_t k = k_vec; k < K; ++k) s += x[r * ldx + k] * element(row, D, k);
+      p.store(r0 + r, n + i, s);
     }
   }
 }
 
 // All m rows of x against weight rows [n, n + NR), in passes of up to Isa::kMaxRows rows.
 template <class Isa, DType D, int NR>
-void tile_all_rows(const float* x, int64_t m, int64_t K, const WeightRows& w, int64_t n, const float* bias, float* y,
-                   int64_t N) {
-  for (int64_t r0 = 0; r0 < m; r0 += Isa::kMaxRows) {
-    const float* xr = x + r0 * K;
-    float* yr = y + r0 * N;
-    const int64_t rows = std::min<int64_t>(Isa::kMaxRows, m - r0);
+void tile_all_rows(const Product& p, int64_t n) {
+  for (int64_t r0 = 0; r0 < p.m; r0 += Isa::kMaxRows) {
+    const int64_t rows = std::min<int64_t>(Isa::kMaxRows, p.m - r0);
     if constexpr (Isa::kMaxRows >= 4) {
-      if (rows == 4) { tile<Isa, D, 4, NR>(xr, K, w, n, bias, yr, N); continue; }
-      if (rows == 3) { tile<Isa, D, 3, NR>(xr, K, w, n, bias, yr, N); continue; }
+      if (rows == 4) { tile<Isa, D, 4, NR>(p, r0, n); continue; }
+      if (rows == 3) { tile<Isa, D, 3, NR>(p, r0, n); continue; }
     }
     if constexpr (Isa::kMaxRows >= 2) {
-      if (rows == 2) { tile<Isa, D, 2, NR>(xr, K, w, n, bias, yr, N); continue; }
+      if (rows == 2) { tile<Isa, D, 2, NR>(p, r0, n); continue; }
     }
-    tile<Isa, D, 1, NR>(xr, K, w, n, bias, yr, N);
+    tile<Isa, D, 1, NR>(p, r0, n);
   }
 }
 
 template <class Isa, DType D>
-void range_vector(const float* x, int64_t m, int64_t K, const WeightRows& w, int64_t n0, int64_t n1,
-                  const float* bias, float* y, int64_t N) {
+void range_vector(const Product& p, int64_t n0, int64_t n1) {
   int64_t n = n0;
-  if (m == 1) {  // one row of x leaves registers for eight weight rows: more loads in flight
-    for (; n + 8 <= n1; n += 8) tile<Isa, D, 1, 8>(x, K, w, n, bias, y, N);
+  if (p.m == 1) {  // one row of x leaves registers for eight weight rows: more loads in flight
+    for (; n + 8 <= n1; n += 8) tile<Isa, D, 1, 8>(p, 0, n);
   }
-  for (; n + 4 <= n1; n += 4) tile_all_rows<Isa, D, 4>(x, m, K, w, n, bias, y, N);
-  for (; n < n1; ++n) tile_all_rows<Isa, D, 1>(x, m, K, w, n, bias, y, N);
+  for (; n + 4 <= n1; n += 4) tile_all_rows<Isa, D, 4>(p, n);
+  for (; n < n1; ++n) tile_all_rows<Isa, D, 1>(p, n);
 }
 
 template <class Isa>
-void range_for_isa(const float* x, int64_t m, int64_t K, const WeightRows& w, int64_t n0, int64_t n1,
-                   const float* bias, float* y, int64_t N) {
-  switch (w.dtype) {
-    case DType::F32: return range_vector<Isa, DType::F32>(x, m, K, w, n0, n1, bias, y, N);
-    case DType::BF16: return range_vector<Isa, DType::BF16>(x, m, K, w, n0, n1, bias, y, N);
-    case DType::F16: return range_vector<Isa, DType::F16>(x, m, K, w, n0, n1, bias, y, N);
-    case DType::Q8_0: return range_vector<Isa, DType::Q8_0>(x, m, K, w, n0, n1, bias, y, N);
-    default: HONE_FAIL("internal: gemv of ", dtype_name(w.dtype));
+void range_for_isa(const Product& p, int64_t n0, int64_t n1) {
+  switch (p.w.dtype) {
+    case DType::F32: return range_vector<Isa, DType::F32>(p, n0, n1);
+    case DType::BF16: return range_vector<Isa, DType::BF16>(p, n0, n1);
+    case DType::F16: return range_vector<Isa, DType::F16>(p, n0, n1);
+    case DType::Q8_0: return range_vector<Isa, DType::Q8_0>(p, n0, n1);
+    default: HONE_FAIL("internal: gemv of ", dtype_name(p.w.dtype));
   }
 }
 
@@ -305,16 +323,15 @@ GemvPath widest_path() {
 #endif
 }
 
-void range_on(GemvPath path, const float* x, int64_t m, int64_t K, const WeightRows& w, int64_t n0, int64_t n1,
-              const float* bias, float* y, int64_t N) {
+void range_on(GemvPath path, const Product& p, int64_t n0, int64_t n1) {
   switch (path) {
 #if HONE_GEMV_AVX512
-    case GemvPath::Avx512: return range_for_isa<Avx512>(x, m, K, w, n0, n1, bias, y, N);
+    case GemvPath::Avx512: return range_for_isa<Avx512>(p, n0, n1);
 #endif
 #if HONE_GEMV_AVX2
-    case GemvPath::Avx2: return range_for_isa<Avx2>(x, m, K, w, n0, n1, bias, y, N);
+    case GemvPath::Avx2: return range_for_isa<Avx2>(p, n0, n1);
 #endif
-    case GemvPath::Portable: return range_portable(x, m, K, w, n0, n1, bias, y, N);
+    case GemvPath::Portable: return range_portable(p, n0, n1);
     default: HONE_FAIL("gemv: the ", gemv_path_name(path), " path is not compiled into this build");
   }
 }
@@ -324,6 +341,63 @@ void range_on(GemvPath path, const float* x, int64_t m, int64_t K, const WeightR
 int64_t range_start(int64_t N, int t, int nt) {
   if (t >= nt) return N;
   return std::min(N, (N * t / nt + 7) / 8 * 8);
+}
+
+// Splits the output rows of p over the threads (one parallel region) and computes each range.
+void run(GemvPath path, const Product& p) {
+  HONE_CHECK(p.m >= 0 && p.K >= 0 && p.N >= 0, "gemv: negative size (m ", p.m, ", K ", p.K, ", N ", p.N, ")");
+  if (p.m == 0 || p.N == 0) return;
+  const size_t weight_bytes = p.w.stride * size_t(p.N);
+  const int nt = weight_bytes >= kParallelMinBytes && !omp_in_parallel()
+                     ? int(std::clamp<int64_t>(p.N / 16, 1, omp_get_max_threads()))
+                     : 1;
+  // One thread: no region at all (libgomp allocates a team even for a one-thread region).
+  if (nt == 1) return range_on(path, p, 0, p.N);
+#pragma omp parallel num_threads(nt)
+  {
+    const int t = omp_get_thread_num();
+    const int64_t n0 = range_start(p.N, t, nt), n1 = range_start(p.N, t + 1, nt);
+    if (n0 < n1) range_on(path, p, n0, n1);
+  }
+}
+
+// Row r of C, columns [j0, j0 + W): the sums stay in a local array the compiler keeps in
+// vector registers (W is a compile-time constant, the loops unroll), so B's rows are the only
+// memory traffic. Plain C++: vectorised by the compiler for whatever the target has.
+// Even and odd k go to separate sums: two independent chains of FMAs hide their latency when
+// W is only a vector or two wide (a head's 32 or 64 columns).
+template <int W>
+void row_chunk_nn(int64_t K, float alpha, const float* a, const float* B, int64_t ldb, float beta, float* c) {
+  float even[W] = {}, odd[W] = {};
+  int64_t k = 0;
+  for (; k + 2 <= K; k += 2) {
+    const float a0 = a[k], a1 = a[k + 1];
+    const float* b0 = B + k * ldb;
+    const float* b1 = b0 + ldb;
+    for (int j = 0; j < W; ++j) even[j] += a0 * b0[j];
+    for (int j = 0; j < W; ++j) odd[j] += a1 * b1[j];
+  }
+  if (k < K)
+    for (int j = 0; j < W; ++j) even[j] += a[k] * B[k * ldb + j];
+  for (int j = 0; j < W; ++j) {
+    const float v = alpha * (even[j] + odd[j]);
+    c[j] = beta == 0.0f ? v : v + beta * c[j];
+  }
+}
+
+// Columns [c0, c1) of C = alpha · A B + beta · C for few rows of A, 64 columns (or 32, 16, one)
+// at a time. For one row of A (decoding) each element of B is read once.
+void columns_small_m_nn(int64_t M, int64_t K, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+                        float beta, float* C, int64_t ldc, int64_t c0, int64_t c1) {
+  for (int64_t r = 0; r < M; ++r) {
+    const float* a = A + r * lda;
+    float* c = C + r * ldc;
+    int64_t j = c0;
+    for (; j + 64 <= c1; j += 64) row_chunk_nn<64>(K, alpha, a, B + j, ldb, beta, c + j);
+    for (; j + 32 <= c1; j += 32) row_chunk_nn<32>(K, alpha, a, B + j, ldb, beta, c + j);
+    for (; j + 16 <= c1; j += 16) row_chunk_nn<16>(K, alpha, a, B + j, ldb, beta, c + j);
+    for (; j < c1; ++j) row_chunk_nn<1>(K, alpha, a, B + j, ldb, beta, c + j);
+  }
 }
 
 }  // namespace
@@ -356,29 +430,44 @@ void gemv_with(GemvPath path, const float* x, int64_t m, int64_t K, const void* 
                const float* bias, float* y) {
   HONE_CHECK(gemv_supports(w_dtype), "gemv: weights in ", dtype_name(w_dtype),
              " are not supported (expected f32, bf16, f16 or q8_0)");
-  HONE_CHECK(m >= 0 && K >= 0 && N >= 0, "gemv: negative size (m ", m, ", K ", K, ", N ", N, ")");
   HONE_CHECK(w_dtype != DType::Q8_0 || K % kQ8Block == 0, "gemv: q8_0 rows of ", K,
              " elements are not a whole number of 32-element blocks");
-  if (m == 0 || N == 0) return;
-  const WeightRows rows{static_cast<const uint8_t*>(w), dtype_bytes(w_dtype, K), w_dtype};
-  const size_t weight_bytes = rows.stride * size_t(N);
-  const int nt = weight_bytes >= kParallelMinBytes && !omp_in_parallel()
-                     ? int(std::clamp<int64_t>(N / 16, 1, omp_get_max_threads()))
-                     : 1;
-#pragma omp parallel num_threads(nt) if (nt > 1)
-  {
-    const int t = omp_get_thread_num();
-    const int64_t n0 = range_start(N, t, nt), n1 = range_start(N, t + 1, nt);
-    if (n0 < n1) range_on(path, x, m, K, rows, n0, n1, bias, y, N);
-  }
+  const size_t stride = dtype_bytes(w_dtype, K);
+  run(path, Product{x, K, m, K, WeightRows{static_cast<const uint8_t*>(w), stride, w_dtype, true}, y, N, N, bias,
+                    1.0f, 0.0f});
 }
 
 void gemv(const float* x, int64_t m, int64_t K, const void* w, DType w_dtype, int64_t N, const float* bias, float* y) {
   gemv_with(widest_path(), x, m, K, w, w_dtype, N, bias, y);
 }
 
+void gemm_small_m_nt(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B,
+                     int64_t ldb, float beta, float* C, int64_t ldc) {
+  HONE_CHECK(lda >= K && ldb >= K && ldc >= N, "gemm_small_m_nt: a row stride is shorter than its row");
+  run(widest_path(), Product{A, lda, M, K,
+                             WeightRows{reinterpret_cast<const uint8_t*>(B), size_t(ldb) * 4, DType::F32, ldb == K},
+                             C, ldc, N, nullptr, alpha, beta});
+}
+
+void gemm_small_m_nn(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B,
+                     int64_t ldb, float beta, float* C, int64_t ldc) {
+  HONE_CHECK(M >= 0 && N >= 0 && K >= 0, "gemm_small_m_nn: negative size");
+  HONE_CHECK(lda >= K && ldb >= N && ldc >= N, "gemm_small_m_nn: a row stride is shorter than its row");
+  if (M == 0 || N == 0) return;
+  const size_t bytes = size_t(K) * size_t(N) * 4;
+  const int nt = bytes >= kParallelMinBytes && !omp_in_parallel()
+                     ? int(std::clamp<int64_t>(N / 64, 1, omp_get_max_threads()))
+                     : 1;
+  if (nt == 1) return columns_small_m_nn(M, K, alpha, A, lda, B, ldb, beta, C, ldc, 0, N);
+#pragma omp parallel num_threads(nt)
+  {
+    const int t = omp_get_thread_num();
+    columns_small_m_nn(M, K, alpha, A, lda, B, ldb, beta, C, ldc, range_start(N, t, nt), range_start(N, t + 1, nt));
+  }
+}
+
 void widen_rows(const void* w, DType w_dtype, int64_t K, int64_t first, int64_t count, float* dst) {
-  const WeightRows rows{static_cast<const uint8_t*>(w), dtype_bytes(w_dtype, K), w_dtype};
+  const WeightRows rows{static_cast<const uint8_t*>(w), dtype_bytes(w_dtype, K), w_dtype, true};
   if (count <= 0 || K == 0) return;
 #if HONE_GEMV_AVX512
   using Isa = Avx512;

@@ -34,6 +34,16 @@ void gemv(const float* x, int64_t m, int64_t K, const void* w, DType w_dtype, in
 void gemv_with(GemvPath path, const float* x, int64_t m, int64_t K, const void* w, DType w_dtype, int64_t N,
                const float* bias, float* y);
 
+// The two GEMM shapes with few rows of A that the f32 gemm() hands over (C = alpha · A op(B) +
+// beta · C, row-major, row strides lda/ldb/ldc; beta = 0 never reads C). Without them OpenBLAS
+// packs all of B for every call, which for one query row of attention costs more than the product.
+// nt: op(B) = Bᵀ, B is [N, K] (gemv's shape, f32 weights, any row stride).
+void gemm_small_m_nt(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B,
+                     int64_t ldb, float beta, float* C, int64_t ldc);
+// nn: op(B) = B, B is [K, N]. Threads split the columns.
+void gemm_small_m_nn(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B,
+                     int64_t ldb, float beta, float* C, int64_t ldc);
+
 // Rows [first, first + count) of W (rows of K elements in w_dtype; any dtype that converts to
 // f32) as f32 into dst [count, K]. Single-threaded: callers run it per thread on their own tiles.
 void widen_rows(const void* w, DType w_dtype, int64_t K, int64_t first, int64_t count, float* dst);

@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "hone/tensor/kernels_gemv.h"
@@ -32,6 +33,14 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, 
     for (int64_t i = 0; i < M; ++i)
       for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == T(0) ? T(0) : beta * C[i * ldc + j];
     return;
+  }
+  if constexpr (std::is_same_v<T, float>) {
+    // A few rows of A (decoding: one token; attention: one query row per head): gemv kernels
+    // stream B once instead of packing it.
+    if (!trans_a && M <= kGemvMaxRows) {
+      if (trans_b) return gemm_small_m_nt(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+      return gemm_small_m_nn(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    }
   }
   blas_gemm(trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, M, N, K, alpha, A, lda, B, ldb,
             beta, C, ldc);

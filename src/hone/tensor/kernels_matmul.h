@@ -1,5 +1,6 @@
 // Matrix products through CBLAS (OpenBLAS by default; any CBLAS links). Row-major; transposes
-// are flags, never copies.
+// are flags, never copies. f32 products with at most kGemvMaxRows rows of an untransposed A go to
+// the gemv kernels (kernels_gemv.h) instead: BLAS would pack all of B for a handful of rows.
 #pragma once
 
 #include <cstdint>
