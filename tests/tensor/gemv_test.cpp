@@ -2,6 +2,7 @@
 // against an f64 reference over the weights as convert_elements widens them; widen_rows and the
 // tile-widening GEMMs against the same widened weights.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -98,6 +99,27 @@ TEST(Gemv, EveryPathAndDtypeMatchesF64Reference) {
       }
     }
   }
+}
+
+TEST(Gemv, SplitOverThreadsGivesTheOneThreadResultExactly) {
+  // Over 4 MiB of weights: split whatever the OpenMP wait policy. Each output row is computed by
+  // the same code whichever thread owns it, so the results are bit-identical.
+  const int previous = omp_get_max_threads();
+  for (DType dtype : {DType::F32, DType::Q8_0}) {
+    const int64_t K = 1024, N = dtype == DType::F32 ? 1100 : 4500;
+    const Weight w = make_weight(N, K, dtype, 30);
+    for (int64_t m : {1, 3}) {
+      const std::vector<float> x = random_values(m * K, 31);
+      std::vector<float> one(size_t(m * N)), two(size_t(m * N));
+      omp_set_num_threads(1);
+      kernels::gemv(x.data(), m, K, w.stored.raw(), dtype, N, nullptr, one.data());
+      omp_set_num_threads(2);
+      kernels::gemv(x.data(), m, K, w.stored.raw(), dtype, N, nullptr, two.data());
+      EXPECT_EQ(one, two) << dtype_name(dtype) << " m=" << m;
+      expect_matches_reference(two, reference(x, m, K, w.widened, N, nullptr), std::string("threaded ") + dtype_name(dtype));
+    }
+  }
+  omp_set_num_threads(previous);
 }
 
 TEST(Gemv, DefaultPathIsTheWidestCompiledOne) {

@@ -6,9 +6,12 @@ namespace hone {
 
 KvCache::KvCache(int64_t num_layers, int64_t batch, int64_t max_len, int64_t kv_heads, int64_t head_dim)
     : num_layers_(num_layers), batch_(batch), max_len_(max_len), kv_heads_(kv_heads), head_dim_(head_dim) {
+  // Uninitialised: only positions [0, length) are ever read, and each is written by append()
+  // first. Not zeroing the whole capacity up front saves a pass over it (and, for a large
+  // max_new_tokens, committing memory that a short answer never touches).
   for (int64_t l = 0; l < num_layers; ++l) {
-    keys_.push_back(Tensor::zeros({batch, max_len, kv_heads, head_dim}));
-    values_.push_back(Tensor::zeros({batch, max_len, kv_heads, head_dim}));
+    keys_.push_back(Tensor::empty({batch, max_len, kv_heads, head_dim}));
+    values_.push_back(Tensor::empty({batch, max_len, kv_heads, head_dim}));
   }
 }
 

@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #if defined(__AVX2__) || defined(__AVX512F__)
@@ -37,10 +38,22 @@ constexpr int64_t kQ8BlockBytes = 34;  // fp16 scale + 32 int8 quants
 // splits a block's scale.
 constexpr int64_t kStep = 32;
 
-// Below this many weight bytes a product runs on one thread. Splitting saves bytes / (2 × one
-// core's bandwidth, ~25 GB/s) but waking a sleeping thread costs ~5 µs on an idle machine (far
-// more on a loaded one): the split pays from about 256 KiB.
-constexpr size_t kParallelMinBytes = size_t(256) << 10;
+// Below this many weight bytes a product runs on one thread. One core streams ~39 GB/s here,
+// two ~75 GB/s, so a split saves about bytes / 80 GB/s; it pays only above what starting the
+// other thread costs. Threads that spin a little after a region (libgomp's default, or
+// GOMP_SPINCOUNT) join the next one in ~1 µs: split from 256 KiB. Under OMP_WAIT_POLICY=PASSIVE
+// without a spin count they sleep at once, and waking a sleeping vCPU took ~40 µs per region on
+// the development VM (measured: f32 decode at 2 threads 48 tok/s, at 1 thread 72): split only
+// products of 4 MiB and more (an MLP matrix of f32 smollm2, every head).
+size_t parallel_min_bytes() {
+  static const size_t bytes = [] {
+    const char* policy = std::getenv("OMP_WAIT_POLICY");
+    const bool passive = policy && (std::strcmp(policy, "PASSIVE") == 0 || std::strcmp(policy, "passive") == 0);
+    const bool sleeps_at_once = passive && std::getenv("GOMP_SPINCOUNT") == nullptr;
+    return sleeps_at_once ? size_t(4) << 20 : size_t(256) << 10;
+  }();
+  return bytes;
+}
 
 // Element k of one weight row, as f32 (tails and the portable path). Each dtype widens exactly
 // as the vector paths and convert_elements do, so every path sees the same f32 weights.
@@ -398,7 +411,7 @@ void run(GemvPath path, const Product& p) {
   HONE_CHECK(p.m >= 0 && p.K >= 0 && p.N >= 0, "gemv: negative size (m ", p.m, ", K ", p.K, ", N ", p.N, ")");
   if (p.m == 0 || p.N == 0) return;
   const size_t weight_bytes = p.w.stride * size_t(p.N);
-  const int nt = weight_bytes >= kParallelMinBytes && !omp_in_parallel()
+  const int nt = weight_bytes >= parallel_min_bytes() && !omp_in_parallel()
                      ? int(std::clamp<int64_t>(p.N / 16, 1, omp_get_max_threads()))
                      : 1;
   // One thread: no region at all (libgomp allocates a team even for a one-thread region).
@@ -505,7 +518,7 @@ void gemm_small_m_nn(int64_t M, int64_t N, int64_t K, float alpha, const float* 
   HONE_CHECK(lda >= K && ldb >= N && ldc >= N, "gemm_small_m_nn: a row stride is shorter than its row");
   if (M == 0 || N == 0) return;
   const size_t bytes = size_t(K) * size_t(N) * 4;
-  const int nt = bytes >= kParallelMinBytes && !omp_in_parallel()
+  const int nt = bytes >= parallel_min_bytes() && !omp_in_parallel()
                      ? int(std::clamp<int64_t>(N / 64, 1, omp_get_max_threads()))
                      : 1;
   if (nt == 1) return columns_small_m_nn(M, K, alpha, A, lda, B, ldb, beta, C, ldc, 0, N);
