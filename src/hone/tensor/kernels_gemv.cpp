@@ -107,6 +107,7 @@ struct Product {
 // ---- plain C++ --------------------------------------------------------------------------------
 
 void widen_row_portable(const uint8_t* row, DType dtype, int64_t K, float* out) {
+  if (K == 0) return;  // row may be null then
   switch (dtype) {
     case DType::F32: std::memcpy(out, row, size_t(K) * 4); return;
     case DType::BF16:
