@@ -11,18 +11,45 @@ namespace hone {
 
 namespace {
 
-// dst += src, allocating dst on first use. Shapes must agree: a mismatch is a bug in an op's
-// backward rule, reported with the op's name.
-void accumulate(Tensor& dst, Tensor src, const std::string& where) {
-  if (!dst.defined()) {
-    // Later contributions are added into dst in place, so dst must own its memory: take src as
-    // it is when nothing else can see it (the usual case), else copy it.
-    const bool sole_owner = src.impl_ptr().use_count() == 1 && src.impl().storage.use_count() == 1;
-    dst = sole_owner ? std::move(src) : src.clone();
-    return;
-  }
+bool sole_owner(const Tensor& t) { return t.impl_ptr().use_count() == 1 && t.impl().storage.use_count() == 1; }
+
+void check_same_gradient_shape(const Tensor& dst, const Tensor& src, const std::string& where) {
   HONE_CHECK(dst.shape() == src.shape() && dst.dtype() == src.dtype(), "internal: gradient for ", where, " is ",
              describe(src), " but ", describe(dst), " was expected");
+}
+
+// The gradient waiting for a node: dst += src, taking src as it is on first use. Gradients
+// passed between nodes often share memory (an add hands the same gradient to both inputs, a
+// reshape hands a view of it), so they are copy-on-write: summed in place only into a buffer
+// nothing else sees, else into whichever side is private, else into a new buffer. That spares
+// a full-size copy for every residual add in backward.
+void accumulate_node_grad(Tensor& dst, Tensor src, const std::string& where) {
+  if (!dst.defined()) {
+    dst = std::move(src);
+    return;
+  }
+  check_same_gradient_shape(dst, src, where);
+  if (sole_owner(dst)) {
+    add_inplace(dst, src);
+  } else if (sole_owner(src)) {
+    add_inplace(src, dst);
+    dst = std::move(src);
+  } else {
+    Tensor sum = dst.clone();
+    add_inplace(sum, src);
+    dst = std::move(sum);
+  }
+}
+
+// A leaf's .grad: it outlives backward and optimizers and clipping update it in place, so it
+// must own its memory: src is taken as it is only when nothing else can see it, else copied.
+// Later contributions are added in place.
+void accumulate(Tensor& dst, Tensor src, const std::string& where) {
+  if (!dst.defined()) {
+    dst = sole_owner(src) ? std::move(src) : src.clone();
+    return;
+  }
+  check_same_gradient_shape(dst, src, where);
   add_inplace(dst, src);
 }
 
@@ -92,7 +119,7 @@ void backward(const Tensor& root, const Tensor& grad_in) {
       if (e.leaf) {
         accumulate_into_leaf(*e.leaf, std::move(input_grads[i]));
       } else {
-        accumulate(grads[e.node.get()], std::move(input_grads[i]), node->name());
+        accumulate_node_grad(grads[e.node.get()], std::move(input_grads[i]), node->name());
         if (--pending[e.node.get()] == 0) ready.push_back(e.node);
       }
     }

@@ -23,9 +23,11 @@ int64_t broadcast_size(const char* op, const Tensor& a, const Tensor& b) {
 }
 
 // Gradient for b of a broadcast op: g itself, or g summed over the repeated leading part.
-Tensor reduce_to(const Tensor& g, const Tensor& like, int64_t nb) {
-  if (nb == g.numel()) return g.view(like.shape());
-  Tensor out = Tensor::empty(like.shape(), g.dtype());
+// Takes b's shape, not b: a backward rule that kept b only for its shape would hold b's whole
+// buffer alive until backward (for a residual add or a LoRA branch, a full activation).
+Tensor reduce_to(const Tensor& g, const Shape& b_shape, int64_t nb) {
+  if (nb == g.numel()) return g.view(b_shape);
+  Tensor out = Tensor::empty(b_shape, g.dtype());
   HONE_DISPATCH_FLOAT(g.dtype(), T, "broadcast backward",
                       [&] { kernels::sum_rows<T>(g.data<T>(), out.data<T>(), g.numel(), nb); });
   return out;
@@ -44,8 +46,8 @@ Tensor add(const Tensor& a, const Tensor& b) {
   const int64_t nb = broadcast_size("add", a, b);
   Tensor out = binary_forward("add", a, b, nb, [](auto* x, auto* y, auto* o, int64_t n, int64_t m) { kernels::add(x, y, o, n, m); });
   if (!any_requires_grad({a, b})) return out;
-  return record(out, "add", {a, b}, [b, nb](const Tensor& g, const std::vector<bool>& needs) {
-    return std::vector<Tensor>{needs[0] ? g : Tensor(), needs[1] ? reduce_to(g, b, nb) : Tensor()};
+  return record(out, "add", {a, b}, [b_shape = b.shape(), nb](const Tensor& g, const std::vector<bool>& needs) {
+    return std::vector<Tensor>{needs[0] ? g : Tensor(), needs[1] ? reduce_to(g, b_shape, nb) : Tensor()};
   });
 }
 
@@ -53,8 +55,8 @@ Tensor sub(const Tensor& a, const Tensor& b) {
   const int64_t nb = broadcast_size("sub", a, b);
   Tensor out = binary_forward("sub", a, b, nb, [](auto* x, auto* y, auto* o, int64_t n, int64_t m) { kernels::sub(x, y, o, n, m); });
   if (!any_requires_grad({a, b})) return out;
-  return record(out, "sub", {a, b}, [b, nb](const Tensor& g, const std::vector<bool>& needs) {
-    return std::vector<Tensor>{needs[0] ? g : Tensor(), needs[1] ? scale(reduce_to(g, b, nb), -1.0) : Tensor()};
+  return record(out, "sub", {a, b}, [b_shape = b.shape(), nb](const Tensor& g, const std::vector<bool>& needs) {
+    return std::vector<Tensor>{needs[0] ? g : Tensor(), needs[1] ? scale(reduce_to(g, b_shape, nb), -1.0) : Tensor()};
   });
 }
 
@@ -62,12 +64,16 @@ Tensor mul(const Tensor& a, const Tensor& b) {
   const int64_t nb = broadcast_size("mul", a, b);
   Tensor out = binary_forward("mul", a, b, nb, [](auto* x, auto* y, auto* o, int64_t n, int64_t m) { kernels::mul(x, y, o, n, m); });
   if (!any_requires_grad({a, b})) return out;
-  return record(out, "mul", {a, b}, [a, b, nb](const Tensor& g, const std::vector<bool>& needs) {
+  // da needs b and db needs a: keep each factor only when the other one's gradient will use it
+  // (a trainable factor times a frozen one keeps the frozen one only).
+  const Tensor saved_a = any_requires_grad({b}) ? a.detach() : Tensor();
+  const Tensor saved_b = any_requires_grad({a}) ? b.detach() : Tensor();
+  return record(out, "mul", {a, b}, [saved_a, saved_b, b_shape = b.shape(), nb](const Tensor& g, const std::vector<bool>& needs) {
     std::vector<Tensor> grads(2);
-    if (needs[0]) grads[0] = binary_forward("mul backward", g, b, nb, [](auto* x, auto* y, auto* o, int64_t n, int64_t m) { kernels::mul(x, y, o, n, m); });
+    if (needs[0]) grads[0] = binary_forward("mul backward", g, saved_b, nb, [](auto* x, auto* y, auto* o, int64_t n, int64_t m) { kernels::mul(x, y, o, n, m); });
     if (needs[1]) {
-      Tensor ga = binary_forward("mul backward", g, a, a.numel(), [](auto* x, auto* y, auto* o, int64_t n, int64_t m) { kernels::mul(x, y, o, n, m); });
-      grads[1] = reduce_to(ga, b, nb);
+      Tensor ga = binary_forward("mul backward", g, saved_a, saved_a.numel(), [](auto* x, auto* y, auto* o, int64_t n, int64_t m) { kernels::mul(x, y, o, n, m); });
+      grads[1] = reduce_to(ga, b_shape, nb);
     }
     return grads;
   });
@@ -88,8 +94,10 @@ Tensor exp(const Tensor& a) {
   Tensor out = Tensor::empty(a.shape(), a.dtype());
   HONE_DISPATCH_FLOAT(a.dtype(), T, "exp", [&] { kernels::exp<T>(a.data<T>(), out.data<T>(), a.numel()); });
   if (!any_requires_grad({a})) return out;
-  return record(out, "exp", {a}, [out](const Tensor& g, const std::vector<bool>&) {
-    return std::vector<Tensor>{mul(g, out.detach())};
+  // Save the output through a detached handle: the node must not hold its own output's graph
+  // link (a cycle that would keep the whole graph alive when backward never runs).
+  return record(out, "exp", {a}, [y = out.detach()](const Tensor& g, const std::vector<bool>&) {
+    return std::vector<Tensor>{mul(g, y)};
   });
 }
 
