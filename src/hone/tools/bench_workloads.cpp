@@ -162,8 +162,13 @@ void narrow_weights(DecoderModel& model, const std::string& dtype) {
              "--weights-dtype must be f32, bf16, f16 or q8_0, got ", dtype);
   // Every matrix, the embedding table (and so a tied head) included, as llama.cpp stores a
   // converted model: the lookup dequantises the rows it gathers, the head is a q8_0 product.
-  for (auto& [name, t] : model.named_parameters())
-    if (t->rank() == 2) *t = t->to(d).set_name(name);
+  // Rows that are not whole q8_0 blocks (tiny's 688-wide down_proj) fall back to f16, as
+  // llama.cpp's converter does.
+  for (auto& [name, t] : model.named_parameters()) {
+    if (t->rank() != 2) continue;
+    const DType target = t->dim(1) % dtype_info(d).block_size == 0 ? d : DType::F16;
+    *t = t->to(target).set_name(name);
+  }
 }
 }  // namespace
 
