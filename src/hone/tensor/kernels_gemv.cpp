@@ -1,6 +1,7 @@
 #include "hone/tensor/kernels_gemv.h"
 
 #include <omp.h>
+#include <strings.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -48,7 +49,7 @@ constexpr int64_t kStep = 32;
 size_t parallel_min_bytes() {
   static const size_t bytes = [] {
     const char* policy = std::getenv("OMP_WAIT_POLICY");
-    const bool passive = policy && (std::strcmp(policy, "PASSIVE") == 0 || std::strcmp(policy, "passive") == 0);
+    const bool passive = policy && strcasecmp(policy, "passive") == 0;  // libgomp ignores case too
     const bool sleeps_at_once = passive && std::getenv("GOMP_SPINCOUNT") == nullptr;
     return sleeps_at_once ? size_t(4) << 20 : size_t(256) << 10;
   }();
@@ -81,8 +82,8 @@ struct WeightRows {
   const uint8_t* base;
   size_t stride;  // bytes per row
   DType dtype;
+  bool contiguous;  // rows follow each other with no gap (what the prefetches assume)
   const uint8_t* row(int64_t n) const { return base + size_t(n) * stride; }
-  bool contiguous;  // rows follow each other with no gap (what the prefetcher assumes)
 };
 
 // One product y = alpha · x wᵀ (+ bias) + beta · y, rows of x and y ldx and ldy apart.
