@@ -140,15 +140,17 @@ TEST_P(BlockCacheTest, PhasesOfOtherSizesStayWithinTheLimit) {
   const BlockCacheStats s = cache.stats();
   EXPECT_EQ(s.in_use_bytes, 0u);
   EXPECT_LE(s.mapped_bytes, high + high / 8);
-  if (cache.moves_pages()) EXPECT_GT(s.assembled, 0u);
+  if (cache.moves_pages()) {
+    EXPECT_GT(s.assembled, 0u);
+  }
 }
 
 #ifdef __linux__
 // Pages of a resident cached block moved into a new block are resident without being touched:
-// assembling faults nothing in.
-TEST_P(BlockCacheTest, AssembledBlocksReuseResidentPages) {
-  BlockCache cache(GetParam());
-  if (!cache.moves_pages()) GTEST_SKIP() << "blocks from malloc: no pages to move";
+// assembling faults nothing in. (Only mapped pages can move: malloc blocks have none to move.)
+TEST(BlockCacheMappedPages, AssembledBlocksReuseResidentPages) {
+  BlockCache cache(BlockCache::Source::kMappedPages);
+  ASSERT_TRUE(cache.moves_pages());
   // Reach a high-water mark of 8 MiB with two 4 MiB blocks, then free them: 8 MiB cached.
   void* a = cache.allocate(4 * kMiB);
   void* b = cache.allocate(4 * kMiB);
