@@ -12,6 +12,7 @@
 
 #include "hone/tensor/kernels_gemv.h"
 #include "hone/tensor/kernels_matmul.h"
+#include "hone/tensor/kernels_panel_gemm.h"
 #include "hone/tensor/tensor.h"
 #include "support/gradcheck.h"
 
@@ -240,28 +241,32 @@ TEST(GemmXwt, ProductAndInputGradientMatchF64Reference) {
   }
 }
 
-TEST(GemmTiles, StridedRowsOrUnavailable) {
-  const int64_t M = 7, N = 10, K = 40, ldx = 48, ldw = 44, ldy = 13;
+TEST(PanelGemm, StridedRowsTailsAndBetaOrUnavailable) {
+  // 25 rows: two 12-row tiles and a 1-row one; 70 columns: two full panels and 6 of a third.
+  const int64_t M = 25, N = 70, K = 41, ldx = 48, ldw = 44, ldy = 75;
   const std::vector<float> x = random_values(M * ldx, 40), w = random_values(N * ldw, 41);
-  std::vector<float> y(size_t(M * ldy), 0.5f);
-  const std::vector<float> before = y;
-  if (!kernels::gemm_tiles_f32(M, N, K, x.data(), ldx, w.data(), ldw, 2.0f, y.data(), ldy)) {
-    EXPECT_EQ(y, before) << "an unavailable path computes nothing";
-    return;
-  }
-  for (int64_t r = 0; r < M; ++r)
-    for (int64_t n = 0; n < ldy; ++n) {
-      if (n >= N) {
-        EXPECT_EQ(y[size_t(r * ldy + n)], 0.5f) << "outside the product";
-        continue;
-      }
-      double s = 2.0 * 0.5, magnitude = 1.0;
-      for (int64_t k = 0; k < K; ++k) {
-        s += double(x[size_t(r * ldx + k)]) * w[size_t(n * ldw + k)];
-        magnitude += std::abs(double(x[size_t(r * ldx + k)]) * w[size_t(n * ldw + k)]);
-      }
-      EXPECT_NEAR(y[size_t(r * ldy + n)], s, 1e-6 * magnitude) << r << ", " << n;
+  for (float beta : {0.0f, 2.0f}) {
+    std::vector<float> y(size_t(M * ldy), beta == 0.0f ? std::nanf("") : 0.5f);
+    const std::vector<float> before = y;
+    if (!kernels::panel_gemm_xwt(M, N, K, x.data(), ldx, w.data(), ldw, beta, y.data(), ldy)) {
+      EXPECT_EQ(std::memcmp(y.data(), before.data(), y.size() * 4), 0) << "an unavailable path computes nothing";
+      return;
     }
+    for (int64_t r = 0; r < M; ++r)
+      for (int64_t n = 0; n < ldy; ++n) {
+        const float got = y[size_t(r * ldy + n)];
+        if (n >= N) {  // outside the product: untouched
+          ASSERT_EQ(std::memcmp(&got, &before[size_t(r * ldy + n)], 4), 0) << r << ", " << n;
+          continue;
+        }
+        double s = beta == 0.0f ? 0.0 : beta * 0.5, magnitude = 1.0;
+        for (int64_t k = 0; k < K; ++k) {
+          s += double(x[size_t(r * ldx + k)]) * w[size_t(n * ldw + k)];
+          magnitude += std::abs(double(x[size_t(r * ldx + k)]) * w[size_t(n * ldw + k)]);
+        }
+        ASSERT_NEAR(got, s, 1e-6 * magnitude) << "beta " << beta << " at " << r << ", " << n;
+      }
+  }
 }
 
 }  // namespace

@@ -4,7 +4,6 @@
 #include <strings.h>
 
 #include <algorithm>
-#include <type_traits>
 #include <cstdlib>
 #include <cstring>
 
@@ -395,43 +394,6 @@ void range_for_isa(const Product& p, int64_t n0, int64_t n1) {
   }
 }
 
-// Many rows of x against all N rows of an f32 weight tile, x's rows in groups of four (they stay
-// in L1) against the tile's rows four at a time (the tile stays in L2).
-template <class Isa>
-void rows_against_tile(const Product& p) {
-  for (int64_t r0 = 0; r0 < p.m; r0 += 4) {
-    const int64_t rows = std::min<int64_t>(4, p.m - r0);
-    auto run_rows = [&](auto nr) {
-      constexpr int NR = decltype(nr)::value;
-      for (int64_t n = 0; n + NR <= p.N; n += NR) {
-        switch (rows) {
-          case 4: tile<Isa, DType::F32, 4, NR>(p, r0, n); break;
-          case 3: tile<Isa, DType::F32, 3, NR>(p, r0, n); break;
-          case 2: tile<Isa, DType::F32, 2, NR>(p, r0, n); break;
-          default: tile<Isa, DType::F32, 1, NR>(p, r0, n); break;
-        }
-      }
-    };
-    run_rows(std::integral_constant<int, 4>{});
-    const int64_t done = p.N / 4 * 4;
-    if (done < p.N) {
-      Product rest = p;  // the last N % 4 weight rows, one at a time
-      rest.w.base = p.w.row(done);
-      rest.y = p.y + done;
-      rest.N = p.N - done;
-      if (p.bias) rest.bias = p.bias + done;
-      for (int64_t n = 0; n < rest.N; ++n) {
-        switch (rows) {
-          case 4: tile<Isa, DType::F32, 4, 1>(rest, r0, n); break;
-          case 3: tile<Isa, DType::F32, 3, 1>(rest, r0, n); break;
-          case 2: tile<Isa, DType::F32, 2, 1>(rest, r0, n); break;
-          default: tile<Isa, DType::F32, 1, 1>(rest, r0, n); break;
-        }
-      }
-    }
-  }
-}
-
 template <class Isa, DType D>
 void widen_rows_vector(const WeightRows& w, int64_t K, int64_t first, int64_t count, float* dst) {
   using L = Loader<Isa, D>;
@@ -575,22 +537,6 @@ void gemv_with(GemvPath path, const float* x, int64_t m, int64_t K, const void* 
 
 void gemv(const float* x, int64_t m, int64_t K, const void* w, DType w_dtype, int64_t N, const float* bias, float* y) {
   gemv_with(widest_path(), x, m, K, w, w_dtype, N, bias, y);
-}
-
-bool gemm_tiles_f32(int64_t M, int64_t N, int64_t K, const float* x, int64_t ldx, const float* w, int64_t ldw,
-                    float beta, float* y, int64_t ldy) {
-#if HONE_GEMV_AVX512
-  HONE_CHECK(M >= 0 && N >= 0 && K >= 0 && ldx >= K && ldw >= K && ldy >= N, "gemm_tiles_f32: bad sizes");
-  if (M == 0 || N == 0) return true;
-  rows_against_tile<Avx512>(Product{x, ldx, M, K,
-                                    WeightRows{reinterpret_cast<const uint8_t*>(w), size_t(ldw) * 4, DType::F32,
-                                               false},
-                                    y, ldy, N, nullptr, 1.0f, beta});
-  return true;
-#else
-  (void)M, (void)N, (void)K, (void)x, (void)ldx, (void)w, (void)ldw, (void)beta, (void)y, (void)ldy;
-  return false;
-#endif
 }
 
 void gemm_small_m_nt(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B,

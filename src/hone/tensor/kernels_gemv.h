@@ -44,13 +44,6 @@ void gemm_small_m_nt(int64_t M, int64_t N, int64_t K, float alpha, const float* 
 void gemm_small_m_nn(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B,
                      int64_t ldb, float beta, float* C, int64_t ldc);
 
-// gemv's 4 x 4 register tiles applied to many rows of x (a GEMM: prefill), single-threaded, for
-// callers that split N and widen W themselves: y[r, n] = x[r, :] · w[n, :] + beta · y[r, n] for
-// r < M, n < N, f32, row strides ldx/ldw/ldy (beta = 0 never reads y). Returns false, computing
-// nothing, where the build has no AVX-512 (the tiles need its 32 registers): use BLAS then.
-bool gemm_tiles_f32(int64_t M, int64_t N, int64_t K, const float* x, int64_t ldx, const float* w, int64_t ldw,
-                    float beta, float* y, int64_t ldy);
-
 // Rows [first, first + count) of W (rows of K elements in w_dtype; any dtype that converts to
 // f32) as f32 into dst [count, K]. Single-threaded: callers run it per thread on their own tiles.
 void widen_rows(const void* w, DType w_dtype, int64_t K, int64_t first, int64_t count, float* dst);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "hone/tensor/kernels_gemv.h"
+#include "hone/tensor/kernels_panel_gemm.h"
 
 namespace hone {
 namespace kernels {
@@ -71,11 +72,12 @@ constexpr int64_t kWidenTileBytes = 256 << 10;
 int64_t round_up(int64_t v, int64_t multiple) { return (v + multiple - 1) / multiple * multiple; }
 
 // Rows per tile for weights of K columns, N rows shared by nt threads: about kWidenTileBytes
-// each, a multiple of 16, and a tile count that divides evenly among the threads.
+// each, a multiple of 32 (the panel kernel's width), and a tile count that divides evenly among
+// the threads.
 int64_t widen_tile_rows(int64_t N, int64_t K, int nt) {
-  const int64_t target = std::clamp<int64_t>(kWidenTileBytes / (4 * std::max<int64_t>(K, 1)) / 16 * 16, 16, 256);
+  const int64_t target = std::clamp<int64_t>(kWidenTileBytes / (4 * std::max<int64_t>(K, 1)) / 32 * 32, 32, 256);
   const int64_t tiles = round_up((N + target - 1) / target, nt);
-  return std::max<int64_t>(16, round_up((N + tiles - 1) / tiles, 16));
+  return std::max<int64_t>(32, round_up((N + tiles - 1) / tiles, 32));
 }
 
 // The calling thread's scratch for one widened tile, 64-byte aligned (each row of a K % 16 = 0
@@ -99,8 +101,8 @@ void gemm_xwt(int64_t M, int64_t N, int64_t K, const float* x, const void* w, DT
   const int nt = int(std::min<int64_t>(max_threads, tiles));
   const size_t row_bytes = dtype_bytes(w_dtype, K);
   // Each thread multiplies its own tiles, widened (f32 weights: read in place) into its scratch,
-  // with gemv's register tiles where the build has AVX-512 (1.5x OpenBLAS's AVX2 sgemm on these
-  // shapes), else OpenBLAS, which runs a call made inside a parallel region single-threaded.
+  // by the AVX-512 panel kernel where the build has it (2x OpenBLAS's AVX2 sgemm on these shapes),
+  // else by OpenBLAS, which runs a call made inside a parallel region single-threaded.
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
     float* scratch = w_dtype == DType::F32 ? nullptr : widen_scratch(tile * K);
@@ -112,7 +114,7 @@ void gemm_xwt(int64_t M, int64_t N, int64_t K, const float* x, const void* w, DT
         widen_rows(w, w_dtype, K, n0, rows, scratch);
         wt = scratch;
       }
-      if (!gemm_tiles_f32(M, rows, K, x, K, wt, K, beta, y + n0, N))
+      if (!panel_gemm_xwt(M, rows, K, x, K, wt, K, beta, y + n0, N))
         gemm<float>(false, true, M, rows, K, 1.0f, x, K, wt, K, beta, y + n0, N);
     }
   }

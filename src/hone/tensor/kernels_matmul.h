@@ -28,7 +28,7 @@ void gemm_batched(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T
 // q8_0, any type that converts to f32), without widening the whole matrix: W is widened a tile of
 // rows at a time into a per-thread scratch buffer (allocated once per thread, then reused) and
 // multiplied there (f32 tiles in place). Threads take whole tiles (one parallel region per call);
-// each tile is multiplied by gemv's register tiles on AVX-512, by BLAS elsewhere.
+// each tile is multiplied by the panel kernel on AVX-512 (kernels_panel_gemm.h), by BLAS elsewhere.
 void gemm_xwt(int64_t M, int64_t N, int64_t K, const float* x, const void* w, DType w_dtype, float beta, float* y);
 // dx[M, K] = g[M, N] · W for a narrow W (the input gradient of the same product); tiles are
 // widened and summed in order.
