@@ -44,17 +44,53 @@ float* panel_scratch(int64_t floats) {
   return scratch.data() + (kAlignFloats - (address / sizeof(float)) % kAlignFloats) % kAlignFloats;
 }
 
-// panels[p][k][j] = w[32p + j][k]: column panels of Wᵀ, rows past N as zeros. Each k gathers one
-// element from 32 weight rows, read sequentially, and writes one contiguous panel row.
+// out[c] = column c of the 16 x 16 block whose rows are r[0..15]: unpacks pair rows, then
+// 128-bit lanes are interleaved twice (64 shuffles for 256 elements).
+void transpose16(const __m512 (&r)[16], __m512 (&out)[16]) {
+  __m512 t[16], u[16];
+  for (int i = 0; i < 8; ++i) {
+    t[i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);      // r2i[0] r2i+1[0] r2i[1] r2i+1[1] per lane
+    t[i + 8] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);  // elements 2, 3 of each lane
+  }
+  for (int g = 0; g < 4; ++g) {  // rows 4g .. 4g + 3: u[4g + c] holds element c of each lane
+    const __m512d lo0 = _mm512_castps_pd(t[2 * g]), lo1 = _mm512_castps_pd(t[2 * g + 1]);
+    const __m512d hi0 = _mm512_castps_pd(t[2 * g + 8]), hi1 = _mm512_castps_pd(t[2 * g + 9]);
+    u[4 * g + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(lo0, lo1));
+    u[4 * g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(lo0, lo1));
+    u[4 * g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(hi0, hi1));
+    u[4 * g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(hi0, hi1));
+  }
+  for (int c = 0; c < 4; ++c) {  // u[4g + c] lane l holds column 4l + c of rows 4g .. 4g + 3
+    const __m512 v0 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x88);   // lanes 0, 2 of rows 0-3, 4-7
+    const __m512 v1 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xdd);   // lanes 1, 3
+    const __m512 v2 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x88);
+    const __m512 v3 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xdd);
+    out[c] = _mm512_shuffle_f32x4(v0, v2, 0x88);       // lane 0: column c
+    out[c + 8] = _mm512_shuffle_f32x4(v0, v2, 0xdd);   // lane 2: column 8 + c
+    out[c + 4] = _mm512_shuffle_f32x4(v1, v3, 0x88);   // lane 1: column 4 + c
+    out[c + 12] = _mm512_shuffle_f32x4(v1, v3, 0xdd);  // lane 3: column 12 + c
+  }
+}
+
+// panels[p][k][j] = w[32p + j][k]: column panels of Wᵀ, rows past N as zeros. Whole 32-row panels
+// go through 16 x 16 register transposes, 16 values of k at a time; the rest element by element.
 void pack_panels(const float* w, int64_t ldw, int64_t N, int64_t K, float* panels) {
   for (int64_t n0 = 0; n0 < N; n0 += kPanel) {
     float* panel = panels + n0 * K;
     const int64_t cols = std::min(kPanel, N - n0);
-    const float* rows[kPanel];
-    for (int64_t j = 0; j < cols; ++j) rows[j] = w + (n0 + j) * ldw;
-    for (int64_t k = 0; k < K; ++k) {
+    int64_t k = 0;
+    if (cols == kPanel) {
+      for (; k + 16 <= K; k += 16)
+        for (int half = 0; half < 2; ++half) {
+          __m512 rows[16], columns[16];
+          for (int j = 0; j < 16; ++j) rows[j] = _mm512_loadu_ps(w + (n0 + 16 * half + j) * ldw + k);
+          transpose16(rows, columns);
+          for (int c = 0; c < 16; ++c) _mm512_store_ps(panel + (k + c) * kPanel + 16 * half, columns[c]);
+        }
+    }
+    for (; k < K; ++k) {
       float* out = panel + k * kPanel;
-      for (int64_t j = 0; j < cols; ++j) out[j] = rows[j][k];
+      for (int64_t j = 0; j < cols; ++j) out[j] = w[(n0 + j) * ldw + k];
       for (int64_t j = cols; j < kPanel; ++j) out[j] = 0.0f;
     }
   }
