@@ -107,9 +107,9 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
 namespace {
 
 // y [rows, outf] = x · wᵀ (+ bias) in f32, for a weight in any dtype: few rows through gemv
-// (the weight streamed once, widened in registers), more through gemm_xwt (tiles widened one at a
-// time, gemv's register tiles on AVX-512). `may_gemv` is false for f32 weights in a recorded
-// graph: training keeps BLAS's products, whose backward GEMMs are BLAS's too.
+// (the weight streamed once, widened in registers), more through a GEMM on f32 weights or on
+// tiles widened one at a time. `may_gemv` is false where a product must match the GEMM's
+// rounding (f32 weights in a recorded graph: training keeps BLAS's sums).
 void linear_forward_f32(const Tensor& x, const Tensor& w, const Tensor& bias, int64_t rows, Tensor& out,
                         bool may_gemv) {
   const int64_t in = w.dim(1), outf = w.dim(0);
@@ -123,10 +123,10 @@ void linear_forward_f32(const Tensor& x, const Tensor& w, const Tensor& bias, in
   if (b)
     for (int64_t r = 0; r < rows; ++r) std::copy(b, b + outf, y + r * outf);
   const float beta = b ? 1.0f : 0.0f;
-  if (w.dtype() == DType::F32 && !may_gemv)
+  if (w.dtype() == DType::F32)
     kernels::gemm<float>(false, true, rows, outf, in, 1.0f, x.data<float>(), in, w.data<float>(), in, beta, y, outf);
   else
-    kernels::gemm_xwt(rows, outf, in, x.data<float>(), w.raw(), w.dtype(), beta, y);
+    kernels::gemm_xwt_widening(rows, outf, in, x.data<float>(), w.raw(), w.dtype(), beta, y);
 }
 
 // dx [rows, in] = g [rows, outf] · w for a weight stored narrower than g: tile by tile in f32,

@@ -82,10 +82,7 @@ struct WeightRows {
   const uint8_t* base;
   size_t stride;  // bytes per row
   DType dtype;
-  // The rows follow each other with no gap and are read once, from memory: prefetch ahead.
-  // (Not for a tile already in cache that many rows of x revisit: the prefetches then only take
-  // load slots, 30% of a GEMM's speed.)
-  bool stream;
+  bool contiguous;  // rows follow each other with no gap (what the prefetches assume)
   const uint8_t* row(int64_t n) const { return base + size_t(n) * stride; }
 };
 
@@ -161,17 +158,6 @@ struct Avx512 {
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
   static float sum(V v) { return _mm512_reduce_add_ps(v); }
-  // The sums of four vectors at once, {sum(a), sum(b), sum(c), sum(d)}: the transposing adds
-  // cost about a third of four separate reductions, which matter at the end of short rows.
-  static __m128 sum4(V a, V b, V c, V d) {
-    const V ab = _mm512_add_ps(_mm512_unpacklo_ps(a, b), _mm512_unpackhi_ps(a, b));
-    const V cd = _mm512_add_ps(_mm512_unpacklo_ps(c, d), _mm512_unpackhi_ps(c, d));
-    const V abcd = _mm512_add_ps(_mm512_shuffle_ps(ab, cd, _MM_SHUFFLE(1, 0, 1, 0)),
-                                 _mm512_shuffle_ps(ab, cd, _MM_SHUFFLE(3, 2, 3, 2)));
-    const __m256 half = _mm256_add_ps(_mm512_castps512_ps256(abcd),
-                                      _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(abcd), 1)));
-    return _mm_add_ps(_mm256_castps256_ps128(half), _mm256_extractf128_ps(half, 1));
-  }
   // bf16 is the top half of an f32: widen the 16-bit lanes and shift them up.
   static V from_bf16(const uint8_t* p) {
     const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
@@ -200,10 +186,6 @@ struct Avx2 {
     const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
     return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
-  }
-  static __m128 sum4(V a, V b, V c, V d) {
-    const V abcd = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));
-    return _mm_add_ps(_mm256_castps256_ps128(abcd), _mm256_extractf128_ps(abcd, 1));
   }
   static V from_bf16(const uint8_t* p) {
     const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
@@ -255,15 +237,6 @@ struct Loader {
   }
 };
 
-// Keeps a loaded vector in a register. Left alone, GCC folds the loads of x and w into every FMA
-// that uses them (two loads per FMA instead of one per vector): the tiles then run at the load
-// ports' pace, half the FMA rate (measured 62 vs 186 GFLOP/s on one core for 4 x 4 tiles).
-template <class V>
-inline V in_register(V v) {
-  asm("" : "+v"(v));
-  return v;
-}
-
 // y[r0 + r, n + i] for r < MR, i < NR: MR rows of x against NR weight rows, each weight vector
 // loaded once and used for all MR rows. Elements past the last whole step are added in scalar.
 template <class Isa, DType D, int MR, int NR>
@@ -281,32 +254,26 @@ void tile(const Product& p, int64_t r0, int64_t n) {
   // The tile's rows are one contiguous run of bytes, consumed at NR steps' worth of bytes per
   // iteration: prefetch that much, kPrefetchAhead bytes ahead, so enough cache misses are in
   // flight (the widening work per byte otherwise fills the out-of-order window first).
-  const int64_t step_bytes = p.w.stream ? NR * kStepBytes<D> : 0;
+  const int64_t step_bytes = p.w.contiguous ? NR * kStepBytes<D> : 0;
   const char* prefetch = reinterpret_cast<const char*>(p.w.row(n)) + kPrefetchAhead<D>;
   for (int64_t k = 0; k < k_vec; k += kStep, prefetch += step_bytes) {
     for (int64_t b = 0; b < step_bytes; b += 64) _mm_prefetch(prefetch + b, _MM_HINT_T0);
     V xv[MR][J];
     for (int r = 0; r < MR; ++r)
-      for (int j = 0; j < J; ++j) xv[r][j] = in_register(Isa::load(x + r * ldx + k + j * W));
+      for (int j = 0; j < J; ++j) xv[r][j] = Isa::load(x + r * ldx + k + j * W);
     for (int i = 0; i < NR; ++i) {
       V wv[J];
       L::load(p.w, n + i, k, wv);
-      for (int j = 0; j < J; ++j) wv[j] = in_register(wv[j]);
       for (int r = 0; r < MR; ++r)
         for (int j = 0; j < J; ++j) acc[r][i] = Isa::fma(xv[r][j], wv[j], acc[r][i]);
     }
   }
-  for (int r = 0; r < MR; ++r) {
-    float sums[NR];
-    int i = 0;
-    if constexpr (NR % 4 == 0)
-      for (; i < NR; i += 4)
-        _mm_storeu_ps(sums + i, Isa::sum4(acc[r][i], acc[r][i + 1], acc[r][i + 2], acc[r][i + 3]));
-    for (; i < NR; ++i) sums[i] = Isa::sum(acc[r][i]);
-    for (i = 0; i < NR; ++i) {
-      const uint8_t* row = p.w.row(n + i);
-      for (int64_t k = k_vec; k < K; ++k) sums[i] += x[r * ldx + k] * element(row, D, k);
-      p.store(r0 + r, n + i, sums[i]);
+  for (int i = 0; i < NR; ++i) {
+    const uint8_t* row = p.w.row(n + i);
+    for (int r = 0; r < MR; ++r) {
+      float s = Isa::sum(acc[r][i]);
+      for (int64_t k = k_vec; k < K; ++k) s += x[r * ldx + k] * element(row, D, k);
+      p.store(r0 + r, n + i, s);
     }
   }
 }
@@ -326,7 +293,7 @@ void row_dot(const Product& p, int64_t n) {
   for (int j = 0; j < J; ++j) acc0[j] = acc1[j] = Isa::zero();
   const int64_t k_vec = K / kStep * kStep;
   const char* prefetch = reinterpret_cast<const char*>(p.w.row(n)) + kPrefetchAhead<D>;
-  const int64_t step_bytes = p.w.stream ? kStepBytes<D> : 0;
+  const int64_t step_bytes = p.w.contiguous ? kStepBytes<D> : 0;
   int64_t k = 0;
   for (; k + 2 * kStep <= k_vec; k += 2 * kStep, prefetch += 2 * step_bytes) {
     for (int64_t b = 0; b < 2 * step_bytes; b += 64) _mm_prefetch(prefetch + b, _MM_HINT_T0);

@@ -4,12 +4,10 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <cstdint>
 #include <type_traits>
 #include <vector>
 
 #include "hone/tensor/kernels_gemv.h"
-#include "hone/tensor/kernels_panel_gemm.h"
 
 namespace hone {
 namespace kernels {
@@ -72,50 +70,40 @@ constexpr int64_t kWidenTileBytes = 256 << 10;
 int64_t round_up(int64_t v, int64_t multiple) { return (v + multiple - 1) / multiple * multiple; }
 
 // Rows per tile for weights of K columns, N rows shared by nt threads: about kWidenTileBytes
-// each, a multiple of 32 (the panel kernel's width), and a tile count that divides evenly among
-// the threads.
+// each, a multiple of 16, and a tile count that divides evenly among the threads.
 int64_t widen_tile_rows(int64_t N, int64_t K, int nt) {
-  const int64_t target = std::clamp<int64_t>(kWidenTileBytes / (4 * std::max<int64_t>(K, 1)) / 32 * 32, 32, 256);
+  const int64_t target = std::clamp<int64_t>(kWidenTileBytes / (4 * std::max<int64_t>(K, 1)) / 16 * 16, 16, 256);
   const int64_t tiles = round_up((N + target - 1) / target, nt);
-  return std::max<int64_t>(32, round_up((N + tiles - 1) / tiles, 32));
+  return std::max<int64_t>(16, round_up((N + tiles - 1) / tiles, 16));
 }
 
-// The calling thread's scratch for one widened tile, 64-byte aligned (each row of a K % 16 = 0
-// tile then starts on a cache line); grows once, then is reused across calls.
+// The calling thread's scratch for one widened tile; grows once, then is reused across calls.
 float* widen_scratch(int64_t floats) {
-  constexpr size_t kAlignFloats = 16;
   thread_local std::vector<float> scratch;
-  if (scratch.size() < size_t(floats) + kAlignFloats) scratch.resize(size_t(floats) + kAlignFloats);
-  const auto address = reinterpret_cast<uintptr_t>(scratch.data());
-  return scratch.data() + (kAlignFloats - (address / sizeof(float)) % kAlignFloats) % kAlignFloats;
+  if (scratch.size() < size_t(floats)) scratch.resize(size_t(floats));
+  return scratch.data();
 }
 
 }  // namespace
 
-void gemm_xwt(int64_t M, int64_t N, int64_t K, const float* x, const void* w, DType w_dtype, float beta, float* y) {
+void gemm_xwt_widening(int64_t M, int64_t N, int64_t K, const float* x, const void* w, DType w_dtype, float beta,
+                       float* y) {
   if (M == 0 || N == 0) return;
   if (K == 0) return gemm<float>(false, true, M, N, K, 1.0f, x, K, nullptr, K, beta, y, N);
   const int max_threads = omp_in_parallel() ? 1 : omp_get_max_threads();
   const int64_t tile = widen_tile_rows(N, K, max_threads);
   const int64_t tiles = (N + tile - 1) / tile;
   const int nt = int(std::min<int64_t>(max_threads, tiles));
-  const size_t row_bytes = dtype_bytes(w_dtype, K);
-  // Each thread multiplies its own tiles, widened (f32 weights: read in place) into its scratch,
-  // by the AVX-512 panel kernel where the build has it (2x OpenBLAS's AVX2 sgemm on these shapes),
-  // else by OpenBLAS, which runs a call made inside a parallel region single-threaded.
+  // Each thread multiplies its own tiles; OpenBLAS runs a call made inside a parallel region
+  // single-threaded, so the threads never oversubscribe the cores.
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
-    float* scratch = w_dtype == DType::F32 ? nullptr : widen_scratch(tile * K);
+    float* scratch = widen_scratch(tile * K);
 #pragma omp for schedule(static)
     for (int64_t t = 0; t < tiles; ++t) {
       const int64_t n0 = t * tile, rows = std::min(tile, N - n0);
-      const float* wt = reinterpret_cast<const float*>(static_cast<const char*>(w) + size_t(n0) * row_bytes);
-      if (scratch) {
-        widen_rows(w, w_dtype, K, n0, rows, scratch);
-        wt = scratch;
-      }
-      if (!panel_gemm_xwt(M, rows, K, x, K, wt, K, beta, y + n0, N))
-        gemm<float>(false, true, M, rows, K, 1.0f, x, K, wt, K, beta, y + n0, N);
+      widen_rows(w, w_dtype, K, n0, rows, scratch);
+      gemm<float>(false, true, M, rows, K, 1.0f, x, K, scratch, K, beta, y + n0, N);
     }
   }
 }

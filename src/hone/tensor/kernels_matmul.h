@@ -24,14 +24,13 @@ void gemm_batched(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T
                   int64_t stride_a, const T* B, int64_t ldb, int64_t stride_b, T beta, T* C, int64_t ldc,
                   int64_t stride_c, int64_t batch);
 
-// y[M, N] = x[M, K] · Wᵀ + beta · y for a weight W [N, K] in f32 or a narrower dtype (bf16, f16,
-// q8_0, any type that converts to f32), without widening the whole matrix: W is widened a tile of
-// rows at a time into a per-thread scratch buffer (allocated once per thread, then reused) and
-// multiplied there (f32 tiles in place). Threads take whole tiles (one parallel region per call);
-// each tile is multiplied by the panel kernel on AVX-512 (kernels_panel_gemm.h), by BLAS elsewhere.
-void gemm_xwt(int64_t M, int64_t N, int64_t K, const float* x, const void* w, DType w_dtype, float beta, float* y);
-// dx[M, K] = g[M, N] · W for a narrow W (the input gradient of the same product); tiles are
-// widened and summed in order.
+// Products with a weight W [N, K] stored in a narrower dtype (bf16, f16, q8_0, any type that
+// converts to f32), without widening the whole matrix: W is widened a tile of rows at a time
+// into a per-thread scratch buffer (allocated once per thread, then reused) and multiplied there.
+// y[M, N] = x[M, K] · Wᵀ + beta · y. Threads take whole tiles (one parallel region per call).
+void gemm_xwt_widening(int64_t M, int64_t N, int64_t K, const float* x, const void* w, DType w_dtype, float beta,
+                       float* y);
+// dx[M, K] = g[M, N] · W (the input gradient of the same product); tiles are summed in order.
 void gemm_gw_widening(int64_t M, int64_t N, int64_t K, const float* g, const void* w, DType w_dtype, float* dx);
 
 }  // namespace kernels
