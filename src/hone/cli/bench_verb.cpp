@@ -60,7 +60,7 @@ void add_bench_verb(CLI::App& app) {
   cmd->add_option("--warmup", a->options.warmup, "Untimed warm-up steps")->capture_default_str();
   cmd->add_option("--prompt-len", a->options.prompt_len, "Prefill/decode prompt length")->capture_default_str();
   cmd->add_option("--new-tokens", a->options.new_tokens, "Decode: tokens to generate")->capture_default_str();
-  cmd->add_option("--weights-dtype", a->options.weights_dtype, "Inference weights: f32, bf16 or f16")->capture_default_str();
+  cmd->add_option("--weights-dtype", a->options.weights_dtype, "Inference weights: f32, bf16, f16 or q8_0")->capture_default_str();
   cmd->add_option("--gemm-peak-gflops", a->options.gemm_peak_gflops, "sgemm peak for MFU (../shared/bench/gemm_peak.c)")
       ->capture_default_str();
   cmd->add_flag("--gradient-checkpointing", a->options.gradient_checkpointing, "Recompute layers in backward");
