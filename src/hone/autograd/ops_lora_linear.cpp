@@ -1,6 +1,7 @@
 #include "hone/autograd/ops_lora_linear.h"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "hone/autograd/record.h"
 #include "hone/tensor/dispatch.h"
@@ -11,11 +12,31 @@ namespace hone {
 
 namespace {
 
-// The base weight in the compute dtype. A frozen weight stored narrower (bf16/f16) is widened
-// for each product, as `linear` does; backward widens it again rather than keeping the f32 copy
-// alive from forward to backward (one weight-sized buffer less per layer while the graph lives).
-// TODO(issue 6): use the shared widening helper once `linear`'s handling of narrow weights lands.
-Tensor widened(const Tensor& w, DType dtype) { return w.dtype() == dtype ? w : w.to(dtype); }
+// The base products with the weight as it is stored. A frozen weight kept narrower than the
+// input (bf16/f16/q8_0) goes through the same tile-by-tile widening kernels `linear` uses, so no
+// f32 copy of the whole matrix is made in forward or kept until backward; f64 inputs (gradient
+// checks only) widen it whole.
+template <class T>
+constexpr DType compute_dtype() { return std::is_same_v<T, float> ? DType::F32 : DType::F64; }
+
+template <class T>
+void base_forward(const T* x, const Tensor& w, int64_t rows, int64_t out, int64_t in, T beta, T* y) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (w.dtype() != DType::F32) return kernels::gemm_xwt_widening(rows, out, in, x, w.raw(), w.dtype(), beta, y);
+  }
+  const Tensor wide = w.dtype() == compute_dtype<T>() ? w : w.to(compute_dtype<T>());
+  kernels::gemm<T>(false, true, rows, out, in, T(1), x, in, wide.data<T>(), in, beta, y, out);
+}
+
+// dx [rows, in] = dy [rows, out] · W, W as stored (see base_forward).
+template <class T>
+void base_input_gradient(const T* dy, const Tensor& w, int64_t rows, int64_t out, int64_t in, T* dx) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (w.dtype() != DType::F32) return kernels::gemm_gw_widening(rows, out, in, dy, w.raw(), w.dtype(), dx);
+  }
+  const Tensor wide = w.dtype() == compute_dtype<T>() ? w : w.to(compute_dtype<T>());
+  kernels::gemm<T>(false, false, rows, in, out, T(1), dy, out, wide.data<T>(), in, T(0), dx, in);
+}
 
 struct LoraLinearDims {
   int64_t rows, in, out, rank;
@@ -80,9 +101,7 @@ std::vector<Tensor> lora_linear_backward(const LoraLinearSaved& sv, const Tensor
     }
     if (needs[kX]) {  // dx = dy W, plus s (dy B) A when x is also the adapter's input (GEMM beta = 1)
       grads[kX] = Tensor::empty(sv.x_shape, dy.dtype());
-      const Tensor w = widened(sv.w_stored, dy.dtype());
-      kernels::gemm<T>(false, false, d.rows, d.in, d.out, T(1), G, d.out, w.data<T>(), d.in, T(0),
-                       grads[kX].data<T>(), d.in);
+      base_input_gradient<T>(G, sv.w_stored, d.rows, d.out, d.in, grads[kX].data<T>());
       if (dx_has_lora_term)
         kernels::gemm<T>(false, false, d.rows, d.in, d.rank, s, dy_b.data<T>(), d.rank, sv.a.data<T>(), d.in, T(1),
                          grads[kX].data<T>(), d.in);
@@ -116,15 +135,13 @@ Tensor lora_linear(const Tensor& x, const Tensor& w_stored, const Tensor& bias, 
   Tensor y = Tensor::empty(out_shape, x.dtype());
   Tensor u = Tensor::empty(Shape{d.rows, d.rank}, x.dtype());  // x_l A^T
   {
-    const Tensor w = widened(w_stored, x.dtype());
     HONE_DISPATCH_FLOAT(x.dtype(), T, "lora_linear", [&] {
       T* Y = y.data<T>();
       if (bias.defined()) {
         const T* bb = bias.data<T>();
         for (int64_t r = 0; r < d.rows; ++r) std::copy(bb, bb + d.out, Y + r * d.out);
       }
-      kernels::gemm<T>(false, true, d.rows, d.out, d.in, T(1), x.data<T>(), d.in, w.data<T>(), d.in,
-                       T(bias.defined() ? 1 : 0), Y, d.out);
+      base_forward<T>(x.data<T>(), w_stored, d.rows, d.out, d.in, T(bias.defined() ? 1 : 0), Y);
       kernels::gemm<T>(false, true, d.rows, d.rank, d.in, T(1), x_lora.data<T>(), d.in, a.data<T>(), d.in, T(0),
                        u.data<T>(), d.rank);
       // y += s * u B^T: the adapter's contribution lands in the base output, no [rows, out] temporary.
