@@ -14,9 +14,9 @@
 // Usage: node bench/llama_cpp_bench.mjs --npm NPM_DIR --model MODEL.gguf [--label f32]
 //          [--mode prefill,decode] [--threads 2] [--prompt-len 256] [--new-tokens 64]
 //          [--warmup 1] [--reps 3] [--kv-type f16|f32] [--flash-attention auto|on|off] [--seed 1]
-import { readFileSync } from "node:fs";
-import { basename, join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { basename } from "node:path";
+
+import { loadLlamaCpp } from "../tests/reference/llama_cpp_reference.mjs";
 
 function fail(message) {
   process.stderr.write(`llama_cpp_bench: ${message}\n`);
@@ -80,33 +80,13 @@ function randomTokens(count, vocab, seed) {
 
 async function main() {
   const a = parseArgs(process.argv.slice(2));
-  const packageDir = join(a.npm, "node_modules/node-llama-cpp");
-  let version;
-  try {
-    version = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")).version;
-  } catch {
-    fail(`${packageDir} is missing: run scripts/fetch_test_references.sh (needs node and npm)`);
-  }
-  const { getLlama } = await import(pathToFileURL(join(packageDir, "dist/index.js")).href);
-
-  // llama.cpp's log lines arrive asynchronously through this logger: the CPU backend it loaded
-  // and the perf counters printTimings() prints (then resets).
-  let cpuBackend = null;
+  // llama.cpp's log lines arrive asynchronously: the perf counters printTimings() prints (then
+  // resets) are collected here.
   let perfLines = [];
-  const llama = await getLlama({
-    build: "never",
-    skipDownload: true,
-    usePrebuiltBinaries: true,
-    gpu: false,
-    progressLogs: false,
-    maxThreads: a.threads,
-    logLevel: "debug",
-    logger: (level, message) => {
-      const loaded = /loaded CPU backend from (\S+)/.exec(message);
-      if (loaded) cpuBackend = basename(loaded[1]);
-      else if (/llama_perf_context_print/.test(message)) perfLines.push(message);
-      else if (["error", "fatal"].includes(level)) process.stderr.write(`llama.cpp ${level}: ${message.trimEnd()}\n`);
-    },
+  const { llama, info } = await loadLlamaCpp(a.npm, a.threads, (level, message) => {
+    if (!/llama_perf_context_print/.test(message)) return false;
+    perfLines.push(message);
+    return true;
   });
   const model = await llama.loadModel({ modelPath: a.model, gpuLayers: 0 });
   const vocab = Number(model.fileInfo.tensorInfo.find((t) => t.name === "token_embd.weight").dimensions[1]);
@@ -151,7 +131,7 @@ async function main() {
   }
 
   const build = {
-    engine: "llama.cpp", node_llama_cpp: version, llama_cpp_release: llama.llamaCppRelease?.release ?? null,
+    engine: "llama.cpp", node_llama_cpp: info.node_llama_cpp, llama_cpp_release: info.llama_cpp_release,
   };
   const settings = { kv_type: a.kvType, flash_attention: a.flashAttention };
   const label = a.label ?? basename(a.model);
@@ -169,7 +149,7 @@ async function main() {
     }
     const t = summary(inside);
     console.log(JSON.stringify({
-      measurement: "prefill", ...build, cpu_backend: cpuBackend, shape: label, weights_dtype: a.label ?? null, threads: a.threads, ...settings,
+      measurement: "prefill", ...build, cpu_backend: info.cpu_backend, shape: label, weights_dtype: a.label ?? null, threads: a.threads, ...settings,
       batch: 1, prompt_len: a.promptLen, time_s: t, tokens_per_s: a.promptLen / t.median,
       wall_time_s: summary(wall), tokens_per_s_wall: a.promptLen / summary(wall).median,
     }));
@@ -195,7 +175,7 @@ async function main() {
     }
     const t = summary(inside);
     console.log(JSON.stringify({
-      measurement: "decode", ...build, cpu_backend: cpuBackend, shape: label, weights_dtype: a.label ?? null, threads: a.threads, ...settings,
+      measurement: "decode", ...build, cpu_backend: info.cpu_backend, shape: label, weights_dtype: a.label ?? null, threads: a.threads, ...settings,
       batch: 1, prompt_len: a.promptLen, new_tokens: a.newTokens, time_s: t, tokens_per_s: steps / t.median,
       ms_per_token: 1000 * t.median / steps, wall_time_s: summary(wall), tokens_per_s_wall: steps / summary(wall).median,
     }));

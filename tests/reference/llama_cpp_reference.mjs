@@ -74,8 +74,10 @@ function checkedJob(raw, where) {
   return job;
 }
 
-// node-llama-cpp from the test-reference folder, on its prebuilt CPU binaries only.
-export async function loadLlamaCpp(npmDir, threads) {
+// node-llama-cpp from the test-reference folder, on its prebuilt CPU binaries only. `onMessage`
+// (optional) sees every other log line of llama.cpp's, and returns true for those it consumes
+// (bench/llama_cpp_bench.mjs takes the perf counters this way).
+export async function loadLlamaCpp(npmDir, threads, onMessage = () => false) {
   const packageDir = join(npmDir, "node_modules/node-llama-cpp");
   let version;
   let cpuBackend = null;
@@ -99,6 +101,7 @@ export async function loadLlamaCpp(npmDir, threads) {
     logger: (level, message) => {
       const loaded = /loaded CPU backend from (\S+)/.exec(message);
       if (loaded) cpuBackend = basename(loaded[1]);
+      else if (onMessage(level, message)) return;
       else if (["warn", "error", "fatal"].includes(level)) process.stderr.write(`llama.cpp ${level}: ${message.trimEnd()}\n`);
     },
   });
