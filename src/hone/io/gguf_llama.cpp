@@ -10,24 +10,6 @@ namespace hone {
 
 namespace {
 
-struct NamePair {
-  const char* hf;
-  const char* gguf;
-};
-
-// Per-layer modules (gguf-py tensor_mapping.py for the llama and qwen2 architectures).
-constexpr NamePair kLayerNames[] = {
-    {"input_layernorm", "attn_norm"},       {"self_attn.q_proj", "attn_q"}, {"self_attn.k_proj", "attn_k"},
-    {"self_attn.v_proj", "attn_v"},         {"self_attn.o_proj", "attn_output"},
-    {"post_attention_layernorm", "ffn_norm"}, {"mlp.gate_proj", "ffn_gate"}, {"mlp.up_proj", "ffn_up"},
-    {"mlp.down_proj", "ffn_down"},
-};
-constexpr NamePair kGlobalNames[] = {
-    {"model.embed_tokens", "token_embd"},
-    {"model.norm", "output_norm"},
-    {"lm_head", "output"},
-};
-
 // Splits "<module>.weight" / "<module>.bias"; false for any other suffix.
 bool split_parameter(const std::string& name, std::string& module, std::string& suffix) {
   for (const char* s : {".weight", ".bias"}) {
@@ -101,24 +83,24 @@ uint32_t llama_file_type_for(DType dtype) {
   }
 }
 
-std::optional<std::string> gguf_tensor_name_from_hf(const std::string& hf_name) {
+std::optional<std::string> gguf_tensor_name_from_hf(const std::string& hf_name, const ModelFamily& family) {
   std::string module, suffix, layer, rest;
   if (!split_parameter(hf_name, module, suffix)) return std::nullopt;
-  for (const auto& p : kGlobalNames)
+  for (const auto& p : global_tensor_names())
     if (module == p.hf) return std::string(p.gguf) + suffix;
   if (!split_layer(module, "model.layers.", layer, rest)) return std::nullopt;
-  for (const auto& p : kLayerNames)
+  for (const auto& p : family.layer_tensors)
     if (rest == p.hf) return "blk." + layer + "." + p.gguf + suffix;
   return std::nullopt;
 }
 
-std::optional<std::string> hf_tensor_name_from_gguf(const std::string& gguf_name) {
+std::optional<std::string> hf_tensor_name_from_gguf(const std::string& gguf_name, const ModelFamily& family) {
   std::string module, suffix, layer, rest;
   if (!split_parameter(gguf_name, module, suffix)) return std::nullopt;
-  for (const auto& p : kGlobalNames)
+  for (const auto& p : global_tensor_names())
     if (module == p.gguf) return std::string(p.hf) + suffix;
   if (!split_layer(module, "blk.", layer, rest)) return std::nullopt;
-  for (const auto& p : kLayerNames)
+  for (const auto& p : family.layer_tensors)
     if (rest == p.gguf) return "model.layers." + layer + "." + p.hf + suffix;
   return std::nullopt;
 }
@@ -129,13 +111,17 @@ Tensor unpermute_qk_from_gguf(const Tensor& gguf_rows, int64_t n_heads) {
   return move_rows(gguf_rows, n_heads, false);
 }
 
-bool gguf_permutes_qk(const std::string& model_type) { return model_type == "llama" || model_type == "mistral"; }
+bool gguf_permutes_qk(const std::string& model_type) {
+  const ModelFamily* f = find_model_family(model_type);
+  return f && f->gguf_permutes_qk;
+}
 
 ModelConfig model_config_from_gguf(const GgufFile& file) {
   const GgufMetadata& m = file.metadata();
   const std::string arch = m.get_string(gguf_key::kArchitecture);
-  HONE_CHECK(arch == "llama" || arch == "qwen2", file.source(), ": general.architecture ", quoted_for_message(arch),
-             " is not supported (hone reads llama and qwen2)");
+  const ModelFamily* family = find_gguf_family(arch);
+  HONE_CHECK(family, file.source(), ": general.architecture ", quoted_for_message(arch),
+             " is not supported (hone reads ", supported_gguf_architectures(), ")");
   auto key = [&](const char* k) { return gguf_arch_key(arch, k); };
   auto count = [&](const char* k) {
     const uint64_t v = m.get_uint(key(k));
@@ -144,7 +130,7 @@ ModelConfig model_config_from_gguf(const GgufFile& file) {
     return int64_t(v);
   };
 
-  ModelConfig c = default_model_config(arch);
+  ModelConfig c = default_model_config(family->model_type);
   c.hidden_size = count(gguf_key::kEmbeddingLength);
   c.intermediate_size = count(gguf_key::kFeedForwardLength);
   c.num_hidden_layers = count(gguf_key::kBlockCount);
@@ -185,7 +171,7 @@ ModelConfig model_config_from_gguf(const GgufFile& file) {
     c.vocab_size = file.info("token_embd.weight").shape[0];
   }
   c.tie_word_embeddings = !file.contains("output.weight");
-  c.attention_bias = arch == "llama" && file.contains("blk.0.attn_q.bias");
+  c.attention_bias = family->bias == BiasPolicy::kAttentionBias && file.contains("blk.0.attn_q.bias");
   c.bos_token_ids.clear();
   c.eos_token_ids.clear();
   if (m.contains(gguf_key::kBosTokenId)) c.bos_token_ids = {int64_t(m.get_uint(gguf_key::kBosTokenId))};
@@ -202,10 +188,7 @@ ModelConfig model_config_from_gguf(const GgufFile& file) {
 }
 
 void add_model_config_metadata(GgufMetadata& metadata, const ModelConfig& config) {
-  std::string arch;
-  if (config.model_type == "llama" || config.model_type == "mistral") arch = "llama";  // as llama.cpp converts
-  else if (config.model_type == "qwen2") arch = "qwen2";
-  else HONE_FAIL("GGUF export supports model_type llama, mistral and qwen2, not '", config.model_type, "'");
+  const std::string arch = config.family().gguf_architecture;
   for (int64_t layer = 0; layer < config.num_hidden_layers; ++layer) {
     const auto window = config.sliding_window_for_layer(layer);
     HONE_CHECK(!window || *window >= config.max_position_embeddings, "sliding_window ", window.value_or(0),

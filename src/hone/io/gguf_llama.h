@@ -11,6 +11,7 @@
 #include "hone/io/gguf_file.h"
 #include "hone/io/gguf_value.h"
 #include "hone/io/hf_config.h"
+#include "hone/io/model_family.h"
 #include "hone/tensor/tensor.h"
 
 namespace hone {
@@ -63,9 +64,12 @@ inline std::string gguf_arch_key(const std::string& arch, const char* key) { ret
 uint32_t llama_file_type_for(DType dtype);
 
 // Tensor names: "model.layers.3.self_attn.q_proj.weight" <-> "blk.3.attn_q.weight", plus the
-// embedding, final norm and lm_head. nullopt for a name with no counterpart (rope_freqs.weight).
-std::optional<std::string> gguf_tensor_name_from_hf(const std::string& hf_name);
-std::optional<std::string> hf_tensor_name_from_gguf(const std::string& gguf_name);
+// embedding, final norm and lm_head, as the family's row maps them (by default the first row's,
+// the Llama layout). nullopt for a name with no counterpart (rope_freqs.weight).
+std::optional<std::string> gguf_tensor_name_from_hf(const std::string& hf_name,
+                                                    const ModelFamily& family = model_families().front());
+std::optional<std::string> hf_tensor_name_from_gguf(const std::string& gguf_name,
+                                                    const ModelFamily& family = model_families().front());
 
 // The q_proj / k_proj row permutation. Rows are grouped by head (n_heads: the attention heads
 // for q, the key/value heads for k); within a head of d rows, Hugging Face keeps the rotated
@@ -75,12 +79,12 @@ std::optional<std::string> hf_tensor_name_from_gguf(const std::string& gguf_name
 Tensor permute_qk_for_gguf(const Tensor& hf_rows, int64_t n_heads);
 // The inverse: GGUF rows back to Hugging Face's order (used when loading a llama GGUF).
 Tensor unpermute_qk_from_gguf(const Tensor& gguf_rows, int64_t n_heads);
-// Whether a model_type's GGUF architecture stores q/k permuted: llama (and mistral, exported
-// as llama) do; qwen2 uses the rotate-half ("neox") layout and does not.
+// Whether a model_type's GGUF architecture stores q/k permuted (its row's gguf_permutes_qk):
+// llama (and mistral, exported as llama) do; qwen2 uses the rotate-half ("neox") layout.
 bool gguf_permutes_qk(const std::string& model_type);
 
-// The decoder options from a GGUF file: {arch}.* metadata (general.architecture llama or
-// qwen2), tokenizer ids, and from the tensor list the vocabulary size when no key gives it and
+// The decoder options from a GGUF file: {arch}.* metadata (a general.architecture some row of
+// model_family.h owns), tokenizer ids, and from the tensor list the vocabulary size when no key gives it and
 // whether the embeddings are tied (no output.weight). Errors name the file and the key.
 ModelConfig model_config_from_gguf(const GgufFile& file);
 // The inverse: general.architecture, {arch}.* and the bos/eos ids for `config`. Errors for what

@@ -14,8 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-const char* const kModelTypes[] = {"llama", "mistral", "qwen2"};
-
 // Keys that never change what the model computes, whichever family: bookkeeping, caching,
 // initialisation (hone loads weights), and generation defaults (generation_config.json governs).
 const std::set<std::string> kInertKeys = {
@@ -165,8 +163,9 @@ HfRopeScaling parse_rope(const json& object, const std::string& source, const st
 std::vector<bool> resolve_sliding_layers(const ModelConfig& c) {
   std::vector<bool> layers(size_t(c.num_hidden_layers), false);
   if (!c.sliding_window || !c.use_sliding_window) return layers;
+  const SlidingPolicy policy = c.family().sliding;
   for (int64_t i = 0; i < c.num_hidden_layers; ++i)
-    layers[size_t(i)] = c.model_type == "mistral" || i >= c.max_window_layers;
+    layers[size_t(i)] = policy == SlidingPolicy::kEveryLayer || i >= c.max_window_layers;
   return layers;
 }
 
@@ -180,40 +179,41 @@ std::optional<int64_t> ModelConfig::sliding_window_for_layer(int64_t layer) cons
   return sliding_window;
 }
 
+bool ModelConfig::qkv_bias() const {
+  const ModelFamily* f = find_model_family(model_type);
+  if (!f) return false;
+  switch (f->bias) {
+    case BiasPolicy::kNone: return false;
+    case BiasPolicy::kQkv: return true;
+    case BiasPolicy::kAttentionBias: return attention_bias;
+  }
+  return false;
+}
+
+bool ModelConfig::o_proj_bias() const {
+  const ModelFamily* f = find_model_family(model_type);
+  return f && f->bias == BiasPolicy::kAttentionBias && attention_bias;
+}
+
 ModelConfig default_model_config(const std::string& model_type) {
+  const ModelFamily& f = model_family(model_type);
+  const FamilyDefaults& d = f.defaults;
   ModelConfig c;
   c.model_type = model_type;
-  c.hidden_size = 4096;
-  c.num_hidden_layers = 32;
-  c.num_attention_heads = 32;
-  c.rms_norm_eps = 1e-6;
-  c.rope_theta = 10000.0;
-  if (model_type == "llama") {
-    c.vocab_size = 32000;
-    c.intermediate_size = 11008;
-    c.num_key_value_heads = 32;
-    c.max_position_embeddings = 2048;
-    c.bos_token_ids = {1};
-    c.eos_token_ids = {2};
-  } else if (model_type == "mistral") {
-    c.vocab_size = 32000;
-    c.intermediate_size = 14336;
-    c.num_key_value_heads = 8;
-    c.max_position_embeddings = 4096 * 32;
-    c.bos_token_ids = {1};
-    c.eos_token_ids = {2};
-    c.sliding_window = 4096;
-    c.use_sliding_window = true;
-  } else if (model_type == "qwen2") {
-    c.vocab_size = 151936;
-    c.intermediate_size = 22016;
-    c.num_key_value_heads = 32;
-    c.max_position_embeddings = 32768;
-    c.sliding_window = 4096;
-    c.max_window_layers = 28;
-  } else {
-    HONE_FAIL("model_type '", model_type, "' is not supported (hone implements llama, mistral and qwen2)");
-  }
+  c.vocab_size = d.vocab_size;
+  c.hidden_size = d.hidden_size;
+  c.intermediate_size = d.intermediate_size;
+  c.num_hidden_layers = d.num_hidden_layers;
+  c.num_attention_heads = d.num_attention_heads;
+  c.num_key_value_heads = d.num_key_value_heads > 0 ? d.num_key_value_heads : d.num_attention_heads;
+  c.max_position_embeddings = d.max_position_embeddings;
+  c.rms_norm_eps = d.rms_norm_eps;
+  c.rope_theta = d.rope_theta;
+  if (d.bos_token_id) c.bos_token_ids = {*d.bos_token_id};
+  if (d.eos_token_id) c.eos_token_ids = {*d.eos_token_id};
+  c.sliding_window = d.sliding_window;
+  c.use_sliding_window = f.sliding == SlidingPolicy::kEveryLayer && d.sliding_window.has_value();
+  c.max_window_layers = d.max_window_layers;
   c.head_dim = c.hidden_size / c.num_attention_heads;
   c.sliding_layers = resolve_sliding_layers(c);
   return c;
@@ -229,11 +229,11 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   HONE_CHECK(j.is_object(), source, ": not a JSON object");
   KeyReader r(j, source);
 
-  if (!r.given("model_type")) r.fail("model_type", "missing (expected llama, mistral or qwen2)");
+  if (!r.given("model_type")) r.fail("model_type", "missing (expected one of " + supported_model_types() + ")");
   const std::string type = r.string("model_type", "");
-  if (std::find(std::begin(kModelTypes), std::end(kModelTypes), type) == std::end(kModelTypes))
-    r.fail("model_type", "unsupported value '" + type + "' (hone implements llama, mistral and qwen2)");
-  const bool llama = type == "llama", mistral = type == "mistral", qwen2 = type == "qwen2";
+  const ModelFamily* family = find_model_family(type);
+  if (!family) r.fail("model_type", "unsupported value '" + type + "' (hone implements " + supported_model_types() + ")");
+  const ModelFamily& f = *family;
   const ModelConfig d = default_model_config(type);
   ModelConfig c = d;
   std::vector<std::string> unused;
@@ -243,12 +243,13 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   c.intermediate_size = r.positive("intermediate_size", d.intermediate_size);
   c.num_hidden_layers = r.positive("num_hidden_layers", d.num_hidden_layers);
   c.num_attention_heads = r.positive("num_attention_heads", d.num_attention_heads);
-  // An explicit null means "same as attention heads" in all three families; only an absent key
-  // takes the family default (8 for mistral).
+  // An explicit null means "same as attention heads" in every family; only an absent key takes
+  // the family default (8 for mistral; none, i.e. the attention heads, for llama).
   if (r.has("num_key_value_heads") && r.raw("num_key_value_heads").is_null())
     c.num_key_value_heads = c.num_attention_heads;
   else
-    c.num_key_value_heads = r.positive("num_key_value_heads", llama ? c.num_attention_heads : d.num_key_value_heads);
+    c.num_key_value_heads = r.positive("num_key_value_heads", f.defaults.num_key_value_heads > 0
+                                                                  ? d.num_key_value_heads : c.num_attention_heads);
   if (c.num_attention_heads % c.num_key_value_heads != 0)
     r.fail("num_key_value_heads", cat(c.num_key_value_heads, r.has("num_key_value_heads") ? "" : cat(" (the ", type,
                                       " default, as the key is absent)"), " does not divide num_attention_heads (",
@@ -312,27 +313,31 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
     r.fail("attention_dropout", cat("unsupported value ", attention_dropout,
                                     " (hone's attention has no dropout; set it to 0.0)"));
 
-  if (llama) {
-    c.attention_bias = r.boolean("attention_bias", false);
+  if (f.bias == BiasPolicy::kAttentionBias) c.attention_bias = r.boolean("attention_bias", false);
+  if (f.reads_llama_mlp_keys) {
     if (r.boolean("mlp_bias", false)) r.fail("mlp_bias", "unsupported value true (hone's MLP has no bias)");
     const int64_t tp = r.integer("pretraining_tp", 1);
     if (tp != 1) r.fail("pretraining_tp", cat("unsupported value ", tp, " (hone implements 1)"));
   }
-  if (mistral) {
-    c.sliding_window = r.optional_integer("sliding_window", d.sliding_window);
-    c.use_sliding_window = c.sliding_window.has_value();
-  }
-  if (qwen2) {
-    c.use_sliding_window = r.boolean("use_sliding_window", false);
-    c.sliding_window = r.optional_integer("sliding_window", d.sliding_window);
-    c.max_window_layers = r.integer("max_window_layers", d.max_window_layers);
-    if (c.max_window_layers < 0) r.fail("max_window_layers", cat("expected a non-negative integer, got ",
-                                                                 c.max_window_layers));
+  const bool reads_layer_types = f.sliding == SlidingPolicy::kFromMaxWindowLayers;
+  switch (f.sliding) {
+    case SlidingPolicy::kNone: break;
+    case SlidingPolicy::kEveryLayer:
+      c.sliding_window = r.optional_integer("sliding_window", d.sliding_window);
+      c.use_sliding_window = c.sliding_window.has_value();
+      break;
+    case SlidingPolicy::kFromMaxWindowLayers:
+      c.use_sliding_window = r.boolean("use_sliding_window", false);
+      c.sliding_window = r.optional_integer("sliding_window", d.sliding_window);
+      c.max_window_layers = r.integer("max_window_layers", d.max_window_layers);
+      if (c.max_window_layers < 0) r.fail("max_window_layers", cat("expected a non-negative integer, got ",
+                                                                   c.max_window_layers));
+      break;
   }
   if (c.sliding_window && *c.sliding_window <= 0)
     r.fail("sliding_window", cat("expected a positive integer or null, got ", *c.sliding_window));
   c.sliding_layers = resolve_sliding_layers(c);
-  if (qwen2 && r.given("layer_types")) {
+  if (reads_layer_types && r.given("layer_types")) {
     const json& types = r.raw("layer_types");
     if (!types.is_array() || types.size() != size_t(c.num_hidden_layers))
       r.fail("layer_types", cat("expected a list of ", c.num_hidden_layers, " layer types, got ", show(types)));
@@ -344,7 +349,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
       c.sliding_layers[i] = sliding;
     }
   }
-  if (qwen2) r.mark_used("layer_types");
+  if (reads_layer_types) r.mark_used("layer_types");
 
   r.collect_unused(unused);
   std::sort(unused.begin(), unused.end());
@@ -360,16 +365,16 @@ ModelConfig load_model_config(const std::string& path) {
 }
 
 std::string model_config_to_json(const ModelConfig& c) {
-  static const std::map<std::string, std::string> kArchitecture = {
-      {"llama", "LlamaForCausalLM"}, {"mistral", "MistralForCausalLM"}, {"qwen2", "Qwen2ForCausalLM"}};
-  HONE_CHECK(kArchitecture.count(c.model_type), "cannot write config.json for model_type '", c.model_type, "'");
+  const ModelFamily* family = find_model_family(c.model_type);
+  HONE_CHECK(family, "cannot write config.json for model_type '", c.model_type, "'");
+  const ModelFamily& f = *family;
   auto ids = [](const std::vector<int64_t>& v) -> nlohmann::ordered_json {
     if (v.empty()) return nullptr;
     if (v.size() == 1) return v[0];
     return v;
   };
   nlohmann::ordered_json j;
-  j["architectures"] = {kArchitecture.at(c.model_type)};
+  j["architectures"] = {f.architecture};
   j["model_type"] = c.model_type;
   j["vocab_size"] = c.vocab_size;
   j["hidden_size"] = c.hidden_size;
@@ -401,14 +406,14 @@ std::string model_config_to_json(const ModelConfig& c) {
   j["pad_token_id"] = c.pad_token_id ? nlohmann::ordered_json(*c.pad_token_id) : nlohmann::ordered_json(nullptr);
   if (!c.torch_dtype.empty()) j["torch_dtype"] = c.torch_dtype;
   j["attention_dropout"] = 0.0;
-  if (c.model_type == "llama") {
-    j["attention_bias"] = c.attention_bias;
+  if (f.bias == BiasPolicy::kAttentionBias) j["attention_bias"] = c.attention_bias;
+  if (f.reads_llama_mlp_keys) {
     j["mlp_bias"] = false;
     j["pretraining_tp"] = 1;
   }
   auto window = c.sliding_window ? nlohmann::ordered_json(*c.sliding_window) : nlohmann::ordered_json(nullptr);
-  if (c.model_type == "mistral") j["sliding_window"] = window;
-  if (c.model_type == "qwen2") {
+  if (f.sliding == SlidingPolicy::kEveryLayer) j["sliding_window"] = window;
+  if (f.sliding == SlidingPolicy::kFromMaxWindowLayers) {
     j["use_sliding_window"] = c.use_sliding_window;
     j["sliding_window"] = window;
     j["max_window_layers"] = c.max_window_layers;

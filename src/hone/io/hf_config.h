@@ -1,5 +1,5 @@
-// A Hugging Face config.json for the decoder families hone runs (model_type llama, mistral,
-// qwen2), read into ModelConfig with transformers' own defaults, and written back for merged or
+// A Hugging Face config.json for the decoder families hone runs (the rows of model_family.h),
+// read into ModelConfig with transformers' own defaults, and written back for merged or
 // exported models. The model layer builds its decoder from this struct alone.
 //
 // Key policy, so that nothing that changes the numbers is silently dropped:
@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "hone/io/model_family.h"
+
 namespace hone {
 
 // Named Hf* because tensor/kernels_rope.h owns RopeScaling, the kernel's view of the same
@@ -41,7 +43,7 @@ struct HfRopeScaling {
 };
 
 struct ModelConfig {
-  std::string model_type;  // "llama", "mistral" or "qwen2"
+  std::string model_type;  // a row of model_family.h: "llama", "mistral", "qwen2", ...
   int64_t vocab_size = 0;
   int64_t hidden_size = 0;
   int64_t intermediate_size = 0;
@@ -55,8 +57,8 @@ struct ModelConfig {
   HfRopeScaling rope_scaling;
   bool tie_word_embeddings = false;
   std::string hidden_act = "silu";  // "silu" or its alias "swish"
-  // llama only: q/k/v/o all carry a bias when true. qwen2 always has q/k/v bias and no o bias;
-  // mistral has none (use the accessors below rather than this field).
+  // Read where the family's BiasPolicy is kAttentionBias (llama): q/k/v/o all carry a bias when
+  // true. qwen2 always has q/k/v bias and no o bias; mistral has none (use the accessors below).
   bool attention_bias = false;
   std::vector<int64_t> bos_token_ids;  // config value as a list: an int gives one, null none
   std::vector<int64_t> eos_token_ids;
@@ -75,15 +77,18 @@ struct ModelConfig {
   // Keys present in the file that hone neither reads nor knows to be inert (see the policy above).
   std::vector<std::string> unused_keys;
 
-  bool qkv_bias() const { return model_type == "qwen2" || (model_type == "llama" && attention_bias); }
-  bool o_proj_bias() const { return model_type == "llama" && attention_bias; }
+  // The family's row (an Error for a model_type no row has).
+  const ModelFamily& family() const { return model_family(model_type); }
+  bool qkv_bias() const;
+  bool o_proj_bias() const;
   // The window layer `layer` attends within, or nullopt for full attention.
   std::optional<int64_t> sliding_window_for_layer(int64_t layer) const;
 
   bool operator==(const ModelConfig&) const = default;
 };
 
-// transformers' defaults for a model_type (LlamaConfig(), MistralConfig(), Qwen2Config()).
+// transformers' defaults for a model_type (LlamaConfig(), MistralConfig(), ...): the row's
+// FamilyDefaults. An Error naming the supported model_types for any other.
 ModelConfig default_model_config(const std::string& model_type);
 
 // Parses config.json text; `source` (the file name) starts every error message.

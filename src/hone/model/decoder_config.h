@@ -1,6 +1,7 @@
 // The options of hone's one decoder implementation. Llama, Mistral and Qwen2 are values of this
-// struct (see hf_family.h for the mapping from config.json, gguf_family.h for GGUF metadata), not
-// separate classes: a family that needs a new block feature adds an option here.
+// struct (io/model_family.h holds one row per family; hf_model.h maps config.json onto it,
+// gguf_model.h GGUF metadata), not separate classes: a family that needs a new block feature
+// adds an option here.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +14,7 @@
 namespace hone {
 
 struct DecoderConfig {
-  std::string model_type = "llama";  // llama | mistral | qwen2: what config.json says
+  std::string model_type = "llama";  // what config.json says: a row of io/model_family.h
   int64_t vocab_size = 0;
   int64_t hidden_size = 0;
   int64_t intermediate_size = 0;

@@ -59,13 +59,14 @@ std::unique_ptr<DecoderModel> load_gguf_model(const std::string& path, const Loa
                                               LoadReport* report) {
   const GgufFile file = GgufFile::open(path);
   const DecoderConfig config = decoder_config_from_gguf(file);
-  const bool unpermute = gguf_permutes_qk(config.model_type);
+  const ModelFamily& family = model_family(config.model_type);
+  const bool unpermute = family.gguf_permutes_qk;
   auto model = std::make_unique<DecoderModel>(config);
   std::set<std::string> unused;
   for (const GgufTensorInfo& info : file.tensors()) unused.insert(info.name);
   std::string stored;
   for (auto& [name, param] : model->named_parameters()) {
-    const std::optional<std::string> gguf_name = gguf_tensor_name_from_hf(name);
+    const std::optional<std::string> gguf_name = gguf_tensor_name_from_hf(name, family);
     HONE_CHECK(gguf_name.has_value(), "internal: no GGUF name for '", name, "'");
     HONE_CHECK(file.contains(*gguf_name), path, ": missing tensor '", *gguf_name, "' (", name, "; ",
                config.model_type, " with ", config.num_layers, " layers needs it)");
@@ -108,10 +109,11 @@ void save_gguf_model(DecoderModel& model, const std::string& path, const GgufExp
   if (is_quantized(dtype)) metadata.set(gguf_key::kQuantizationVersion, GgufValue::u32(2));
   for (const auto& [key, value] : options.extra.entries()) metadata.set(key, value);
 
-  const bool permute = gguf_permutes_qk(c.model_type);
+  const ModelFamily& family = model_family(c.model_type);
+  const bool permute = family.gguf_permutes_qk;
   NamedTensors tensors;
   for (auto& [name, param] : model.named_parameters()) {
-    const std::optional<std::string> gguf_name = gguf_tensor_name_from_hf(name);
+    const std::optional<std::string> gguf_name = gguf_tensor_name_from_hf(name, family);
     HONE_CHECK(gguf_name.has_value(), "GGUF export: no GGUF name for tensor '", name, "'");
     Tensor t = *param;
     if (permute) {

@@ -12,8 +12,8 @@
 
 namespace hone {
 
-// The decoder options a GGUF file's metadata and tensor list describe. model_type is the
-// architecture ("llama" or "qwen2"; a Mistral converted by llama.cpp reads as llama).
+// The decoder options a GGUF file's metadata and tensor list describe. model_type is the family
+// that owns the architecture (a Mistral converted by llama.cpp reads as llama).
 DecoderConfig decoder_config_from_gguf(const GgufFile& file);
 
 // {arch}.* metadata keys hone does not read (shown by `hone inspect`).

@@ -64,7 +64,8 @@ ModelConfig hf_config_from_decoder(const DecoderConfig& c) {
   hf.rms_norm_eps = c.rms_norm_eps;
   hf.max_position_embeddings = c.max_position_embeddings;
   hf.tie_word_embeddings = c.tie_word_embeddings;
-  hf.attention_bias = c.model_type == "llama" && c.qkv_bias;
+  const ModelFamily& family = model_family(c.model_type);
+  hf.attention_bias = family.bias == BiasPolicy::kAttentionBias && c.qkv_bias;
   hf.rope_theta = c.rope.theta;
   switch (c.rope.scaling.type) {
     case RopeScalingType::None: hf.rope_scaling.type = HfRopeScalingType::kDefault; break;
@@ -78,7 +79,7 @@ ModelConfig hf_config_from_decoder(const DecoderConfig& c) {
   hf.bos_token_ids.assign(c.bos_token_ids.begin(), c.bos_token_ids.end());
   hf.eos_token_ids.assign(c.eos_token_ids.begin(), c.eos_token_ids.end());
   if (c.pad_token_id) hf.pad_token_id = *c.pad_token_id;
-  if (c.model_type == "mistral") hf.sliding_window = c.sliding_window;
+  if (family.sliding == SlidingPolicy::kEveryLayer) hf.sliding_window = c.sliding_window;
   hf.sliding_layers.assign(size_t(c.num_layers), false);
   hf.max_window_layers = c.num_layers;
   hf.torch_dtype = "float32";

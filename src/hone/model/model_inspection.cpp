@@ -64,12 +64,6 @@ Json dtype_counts(const Json& tensors) {
   return out;
 }
 
-const char* hf_architecture(const std::string& model_type) {
-  if (model_type == "mistral") return "MistralForCausalLM";
-  if (model_type == "qwen2") return "Qwen2ForCausalLM";
-  return "LlamaForCausalLM";
-}
-
 }  // namespace
 
 Json inspect_model(const std::string& path) {
@@ -90,7 +84,7 @@ Json inspect_model(const std::string& path) {
   } else {
     const ModelConfig hf = load_model_config(path);
     config = validated_decoder_config(hf, path + "/config.json");
-    j["architecture"] = hf_architecture(hf.model_type);
+    j["architecture"] = hf.family().architecture;
     const SafetensorsCheckpoint ckpt = SafetensorsCheckpoint::open(path);
     for (const std::string& name : ckpt.names()) {
       const SafetensorsEntry& e = ckpt.entry(name);

@@ -6,26 +6,18 @@
 
 namespace hone {
 
-namespace {
-// The GGUF architecture llama.cpp's converter uses for a model_type.
-std::string gguf_architecture(const std::string& model_type) {
-  if (model_type == "llama" || model_type == "mistral") return "llama";
-  if (model_type == "qwen2") return "qwen2";
-  HONE_FAIL("GGUF LoRA export supports model_type llama, mistral and qwen2, not '", model_type, "'");
-}
-}  // namespace
-
 GgufLoraAdapter gguf_lora_from(const LoraModel& lora, const DecoderModel& model) {
   const LoraConfig& config = lora.config();
   HONE_CHECK(!config.use_dora, "this adapter uses DoRA, which llama.cpp's GGUF LoRA format cannot express (no ",
              "magnitude vector); merge it into the base model with `hone merge` and convert the merged model instead");
   const DecoderConfig& dc = model.config();
   GgufLoraAdapter out;
-  out.architecture = gguf_architecture(dc.model_type);
+  const ModelFamily& family = model_family(dc.model_type);
+  out.architecture = family.gguf_architecture;  // the base model's, as llama.cpp's converter names it
   out.alpha = config.alpha;
-  const bool permute = gguf_permutes_qk(dc.model_type);
+  const bool permute = family.gguf_permutes_qk;
   for (const auto& [module, adapter] : lora.adapters()) {
-    const auto gguf_name = gguf_tensor_name_from_hf(module->name + ".weight");
+    const auto gguf_name = gguf_tensor_name_from_hf(module->name + ".weight", family);
     HONE_CHECK(gguf_name.has_value(), "module ", module->name, " has no GGUF tensor name");
     const double rank = double(adapter->rank());
     // llama.cpp's scale for this pair is alpha / rank; fold whatever differs into B.
