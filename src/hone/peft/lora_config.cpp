@@ -62,12 +62,23 @@ bool LoraConfig::targets(const std::string& module_name) const {
   return false;
 }
 
+const OptionSection<LoraConfig>& lora_section() {
+  using C = LoraConfig;
+  static const auto section =
+      OptionSection<C>("lora")
+          .add("r", &C::r, "LoRA rank", positive<int64_t>())
+          .add("alpha", &C::alpha, "LoRA alpha (scaling alpha / r)", positive<double>())
+          .add("dropout", &C::dropout, "Dropout on the LoRA input", in_range(0, 1))
+          .add("target_modules", &C::target_modules, "Modules to adapt: leaf names (q_proj,v_proj) or all-linear",
+               not_empty_list())
+          .add("use_rslora", &C::use_rslora, "Rank-stabilised scaling alpha / sqrt(r)")
+          .add("use_dora", &C::use_dora, "Weight-decomposed LoRA (DoRA)")
+          .add("init", &C::init, "LoRA init: default (Kaiming-uniform A, zero B) or gaussian", one_of({"default", "gaussian"}));
+  return section;
+}
+
 void LoraConfig::validate() const {
-  HONE_CHECK(r > 0, "lora.r must be a positive integer, got ", r);
-  HONE_CHECK(alpha > 0 && std::isfinite(alpha), "lora.alpha must be positive, got ", alpha);
-  HONE_CHECK(dropout >= 0 && dropout < 1, "lora.dropout must be in [0, 1), got ", dropout);
-  HONE_CHECK(target_regex || !target_modules.empty(), "lora.target_modules is empty (give leaf names like q_proj,v_proj or all-linear)");
-  HONE_CHECK(init == "default" || init == "gaussian", "lora.init must be default or gaussian, got '", init, "'");
+  lora_section().validate(*this);
   for (const auto& [k, v] : rank_pattern) {
     HONE_CHECK(v > 0, "rank_pattern['", k, "'] must be a positive integer, got ", v);
     compile(k, "rank_pattern");

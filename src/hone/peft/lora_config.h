@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "hone/util/option_section.h"
+
 namespace hone {
 
 struct LoraConfig {
@@ -35,8 +37,13 @@ struct LoraConfig {
   // Whether LoRA attaches to this module (leaf-name match, all-linear, or the regex).
   bool targets(const std::string& module_name) const;
 
-  void validate() const;  // Error naming the field (also for a pattern that is not a valid regex)
+  // lora_section()'s checks, then the patterns (Error naming the field, also for a pattern that is
+  // not a valid regex).
+  void validate() const;
 };
+
+// The recipe section "lora.*": every key, its default (LoraConfig{}), help and check.
+const OptionSection<LoraConfig>& lora_section();
 
 // adapter_config.json as PEFT writes it (every LoraConfig field, sorted keys).
 nlohmann::ordered_json lora_config_to_peft_json(const LoraConfig& config);

@@ -2,181 +2,85 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <charconv>
-#include <cmath>
-#include <sstream>
-
 #include "hone/util/error.h"
+#include "hone/util/option_section.h"
 
 namespace hone {
 
 namespace {
 
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+// Binds a declared key to where its section's struct lives inside a TrainRecipe.
+RecipeKey bind(const OptionKey& k, std::function<const void*(const TrainRecipe&)> at) {
+  auto at_mut = [at](TrainRecipe& r) { return const_cast<void*>(at(r)); };
+  return RecipeKey{k.key,
+                   k.help,
+                   k.is_flag(),
+                   option_type_name(k.type),
+                   [get = k.get, at](const TrainRecipe& r) { return get(at(r)); },
+                   [set = k.set, at_mut](TrainRecipe& r, const std::string& text) { set(at_mut(r), text); },
+                   [items = k.items, at](const TrainRecipe& r) { return items(at(r)); }};
 }
 
-int64_t parse_int(const std::string& key, const std::string& text) {
-  int64_t v = 0;
-  const std::string t = trim(text);
-  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-  HONE_CHECK(ec == std::errc() && p == t.data() + t.size(), "key '", key, "': expected an integer, got '", text, "'");
-  return v;
+// The trainer's own keys (every section without a prefix). Defaults are TrainRecipe{}'s values.
+const OptionSection<TrainRecipe>& top_level_section() {
+  using R = TrainRecipe;
+  static const auto section =
+      OptionSection<R>("")
+          .add("model", &R::model, "Base model: a Hugging Face folder (config.json, safetensors, tokenizer.json)")
+          .add("data", &R::data, "Training data (JSONL)")
+          .add("eval_data", &R::eval_data, "Validation data (JSONL); else val_split of data is held out")
+          .add("val_split", &R::val_split, "Fraction of data held out for validation when eval_data is not given")
+          .add("format", &R::format, "Data format: auto, text, completion, alpaca, messages or tokens")
+          .add("seq_len", &R::seq_len, "Maximum tokens per sequence (longer examples are truncated)")
+          .add("truncation", &R::truncation, "Which end of a too-long example to drop: right or left")
+          .add("packing", &R::packing, "Pack several examples per sequence (attention stays within each)")
+          .add("skip_bad_lines", &R::skip_bad_lines, "Skip malformed data lines with a counted warning instead of failing")
+          .add("chat_template", &R::chat_template,
+               "Built-in chat template (chatml, llama3, llama2, mistral, alpaca) when the model has none")
+          .add("method", &R::method, "Fine-tuning method: lora or full")
+          .add("gradient_checkpointing", &R::gradient_checkpointing,
+               "Recompute each layer's activations in backward (less memory, ~1/3 slower)")
+          .add("optimizer", &R::optimizer, "Optimizer: adamw or sgd")
+          .add("lr", &R::lr, "Peak learning rate")
+          .add("weight_decay", &R::weight_decay, "Decoupled weight decay (AdamW) or L2 (SGD); not applied to biases and norms")
+          .add("adam_beta1", &R::adam_beta1, "AdamW beta1")
+          .add("adam_beta2", &R::adam_beta2, "AdamW beta2")
+          .add("adam_epsilon", &R::adam_epsilon, "AdamW epsilon")
+          .add("momentum", &R::momentum, "SGD momentum")
+          .add("schedule", &R::schedule, "Learning-rate schedule: constant, linear or cosine (after warmup)")
+          .add("warmup_steps", &R::warmup_steps, "Linear warmup steps")
+          .add("min_lr_ratio", &R::min_lr_ratio, "Floor of the linear/cosine decay as a fraction of lr")
+          .add("max_grad_norm", &R::max_grad_norm, "Clip the global gradient norm to this (0: no clipping)")
+          .add("max_steps", &R::max_steps, "Optimizer steps to run (0: derive from epochs)")
+          .add("epochs", &R::epochs, "Passes over the data when max_steps is 0")
+          .add("batch_size", &R::batch_size, "Sequences per micro-batch")
+          .add("grad_accum", &R::grad_accum, "Micro-batches per optimizer step")
+          .add("seed", &R::seed, "Seed for init, data order and dropout")
+          .add("threads", &R::threads, "Threads for kernels and BLAS (0: all cores)")
+          .add("out", &R::out, "Run folder (config.yaml, metrics.jsonl, checkpoints/, adapter/ or model/)")
+          .add("save_every", &R::save_every, "Write a checkpoint every N steps (0: only at the end)")
+          .add("eval_every", &R::eval_every, "Evaluate on the validation data every N steps (0: only at the end)")
+          .add("log_every", &R::log_every, "Write a metrics line every N steps")
+          .add("overwrite", &R::overwrite, "Replace a run folder that holds another run")
+          .add("resume", &R::resume, "Continue from the newest checkpoint in the run folder");
+  return section;
 }
 
-double parse_double(const std::string& key, const std::string& text) {
-  const std::string t = trim(text);
-  try {
-    size_t used = 0;
-    const double v = std::stod(t, &used);
-    HONE_CHECK(used == t.size() && std::isfinite(v), "");
-    return v;
-  } catch (...) {
-    HONE_FAIL("key '", key, "': expected a number, got '", text, "'");
-  }
-}
-
-bool parse_bool(const std::string& key, const std::string& text) {
-  const std::string t = trim(text);
-  if (t == "true" || t == "True" || t == "1" || t == "yes") return true;
-  if (t == "false" || t == "False" || t == "0" || t == "no") return false;
-  HONE_FAIL("key '", key, "': expected true or false, got '", text, "'");
-}
-
-std::vector<std::string> parse_list(const std::string& text) {
-  std::vector<std::string> out;
-  std::string item;
-  std::istringstream in(text);
-  while (std::getline(in, item, ',')) {
-    item = trim(item);
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
-std::string format_double(double v) {
-  std::ostringstream out;
-  out.precision(17);
-  out << v;
-  std::string s = out.str();
-  // Shortest form that reads back exactly.
-  for (int p = 1; p <= 17; ++p) {
-    std::ostringstream o;
-    o.precision(p);
-    o << v;
-    if (std::stod(o.str()) == v) return o.str();
-  }
-  return s;
-}
-
-template <class Field>
-constexpr const char* type_name_of() {
-  if constexpr (std::is_same_v<Field, bool>) return "BOOL";
-  else if constexpr (std::is_same_v<Field, double>) return "FLOAT";
-  else if constexpr (std::is_same_v<Field, std::string>) return "TEXT";
-  else return "INT";
-}
-
-template <class Field>
-RecipeKey key(std::string name, std::string help, Field TrainRecipe::*field) {
-  RecipeKey k{name, std::move(help), std::is_same_v<Field, bool>, type_name_of<Field>(), nullptr, nullptr};
-  k.get = [field](const TrainRecipe& r) -> std::string {
-    const auto& v = r.*field;
-    if constexpr (std::is_same_v<Field, bool>) return v ? "true" : "false";
-    else if constexpr (std::is_same_v<Field, double>) return format_double(v);
-    else if constexpr (std::is_same_v<Field, std::string>) return v;
-    else return std::to_string(v);
-  };
-  k.set = [field, name](TrainRecipe& r, const std::string& text) {
-    auto& v = r.*field;
-    if constexpr (std::is_same_v<Field, bool>) v = parse_bool(name, text);
-    else if constexpr (std::is_same_v<Field, double>) v = parse_double(name, text);
-    else if constexpr (std::is_same_v<Field, std::string>) v = trim(text);
-    else v = Field(parse_int(name, text));
-  };
-  return k;
-}
-
-template <class Field>
-RecipeKey lora_key(std::string name, std::string help, Field LoraConfig::*field) {
-  RecipeKey k{name, std::move(help), std::is_same_v<Field, bool>, type_name_of<Field>(), nullptr, nullptr};
-  k.get = [field](const TrainRecipe& r) -> std::string {
-    const auto& v = r.lora.*field;
-    if constexpr (std::is_same_v<Field, bool>) return v ? "true" : "false";
-    else if constexpr (std::is_same_v<Field, double>) return format_double(v);
-    else if constexpr (std::is_same_v<Field, std::string>) return v;
-    else return std::to_string(v);
-  };
-  k.set = [field, name](TrainRecipe& r, const std::string& text) {
-    auto& v = r.lora.*field;
-    if constexpr (std::is_same_v<Field, bool>) v = parse_bool(name, text);
-    else if constexpr (std::is_same_v<Field, double>) v = parse_double(name, text);
-    else if constexpr (std::is_same_v<Field, std::string>) v = trim(text);
-    else v = Field(parse_int(name, text));
-  };
-  return k;
+// The sections of the methods, in the order config.yaml lists them.
+std::vector<std::pair<const AnyOptionSection*, std::function<const void*(const TrainRecipe&)>>> method_sections() {
+  return {{&lora_section(), [](const TrainRecipe& r) -> const void* { return &r.lora; }}};
 }
 
 std::vector<RecipeKey> make_keys() {
-  using R = TrainRecipe;
-  std::vector<RecipeKey> k = {
-      key("model", "Base model: a Hugging Face folder (config.json, safetensors, tokenizer.json)", &R::model),
-      key("data", "Training data (JSONL)", &R::data),
-      key("eval_data", "Validation data (JSONL); else val_split of data is held out", &R::eval_data),
-      key("val_split", "Fraction of data held out for validation when eval_data is not given", &R::val_split),
-      key("format", "Data format: auto, text, completion, alpaca, messages or tokens", &R::format),
-      key("seq_len", "Maximum tokens per sequence (longer examples are truncated)", &R::seq_len),
-      key("truncation", "Which end of a too-long example to drop: right or left", &R::truncation),
-      key("packing", "Pack several examples per sequence (attention stays within each)", &R::packing),
-      key("skip_bad_lines", "Skip malformed data lines with a counted warning instead of failing", &R::skip_bad_lines),
-      key("chat_template", "Built-in chat template (chatml, llama3, llama2, mistral, alpaca) when the model has none",
-          &R::chat_template),
-      key("method", "Fine-tuning method: lora or full", &R::method),
-      lora_key("lora.r", "LoRA rank", &LoraConfig::r),
-      lora_key("lora.alpha", "LoRA alpha (scaling alpha / r)", &LoraConfig::alpha),
-      lora_key("lora.dropout", "Dropout on the LoRA input", &LoraConfig::dropout),
-      RecipeKey{"lora.target_modules", "Modules to adapt: leaf names (q_proj,v_proj) or all-linear", false, "LIST",
-                [](const TrainRecipe& r) {
-                  std::string s;
-                  for (const auto& t : r.lora.target_modules) s += (s.empty() ? "" : ",") + t;
-                  return s;
-                },
-                [](TrainRecipe& r, const std::string& text) {
-                  r.lora.target_modules = parse_list(text);
-                  HONE_CHECK(!r.lora.target_modules.empty(), "key 'lora.target_modules': empty list");
-                }},
-      lora_key("lora.use_rslora", "Rank-stabilised scaling alpha / sqrt(r)", &LoraConfig::use_rslora),
-      lora_key("lora.use_dora", "Weight-decomposed LoRA (DoRA)", &LoraConfig::use_dora),
-      lora_key("lora.init", "LoRA init: default (Kaiming-uniform A, zero B) or gaussian", &LoraConfig::init),
-      key("gradient_checkpointing", "Recompute each layer's activations in backward (less memory, ~1/3 slower)",
-          &R::gradient_checkpointing),
-      key("optimizer", "Optimizer: adamw or sgd", &R::optimizer),
-      key("lr", "Peak learning rate", &R::lr),
-      key("weight_decay", "Decoupled weight decay (AdamW) or L2 (SGD); not applied to biases and norms", &R::weight_decay),
-      key("adam_beta1", "AdamW beta1", &R::adam_beta1),
-      key("adam_beta2", "AdamW beta2", &R::adam_beta2),
-      key("adam_epsilon", "AdamW epsilon", &R::adam_epsilon),
-      key("momentum", "SGD momentum", &R::momentum),
-      key("schedule", "Learning-rate schedule: constant, linear or cosine (after warmup)", &R::schedule),
-      key("warmup_steps", "Linear warmup steps", &R::warmup_steps),
-      key("min_lr_ratio", "Floor of the linear/cosine decay as a fraction of lr", &R::min_lr_ratio),
-      key("max_grad_norm", "Clip the global gradient norm to this (0: no clipping)", &R::max_grad_norm),
-      key("max_steps", "Optimizer steps to run (0: derive from epochs)", &R::max_steps),
-      key("epochs", "Passes over the data when max_steps is 0", &R::epochs),
-      key("batch_size", "Sequences per micro-batch", &R::batch_size),
-      key("grad_accum", "Micro-batches per optimizer step", &R::grad_accum),
-      key("seed", "Seed for init, data order and dropout", &R::seed),
-      key("threads", "Threads for kernels and BLAS (0: all cores)", &R::threads),
-      key("out", "Run folder (config.yaml, metrics.jsonl, checkpoints/, adapter/ or model/)", &R::out),
-      key("save_every", "Write a checkpoint every N steps (0: only at the end)", &R::save_every),
-      key("eval_every", "Evaluate on the validation data every N steps (0: only at the end)", &R::eval_every),
-      key("log_every", "Write a metrics line every N steps", &R::log_every),
-      key("overwrite", "Replace a run folder that holds another run", &R::overwrite),
-      key("resume", "Continue from the newest checkpoint in the run folder", &R::resume),
-  };
-  return k;
+  std::vector<RecipeKey> keys;
+  for (const OptionKey& k : top_level_section().keys()) {
+    keys.push_back(bind(k, [](const TrainRecipe& r) -> const void* { return &r; }));
+    // Each method's section follows the key that chooses the method.
+    if (k.key == "method")
+      for (const auto& [section, at] : method_sections())
+        for (const OptionKey& mk : section->keys()) keys.push_back(bind(mk, at));
+  }
+  return keys;
 }
 
 const RecipeKey* find_key(const std::string& name) {
@@ -270,14 +174,13 @@ std::string recipe_to_yaml(const TrainRecipe& recipe) {
       open_section = section;
     }
     const std::string leaf = dot == std::string::npos ? k.name : k.name.substr(dot + 1);
-    const std::string value = k.get(recipe);
     out << YAML::Key << leaf << YAML::Value;
-    if (k.name == "lora.target_modules") {
+    if (k.type == std::string("LIST")) {
       out << YAML::Flow << YAML::BeginSeq;
-      for (const auto& t : recipe.lora.target_modules) out << t;
+      for (const auto& t : k.items(recipe)) out << t;
       out << YAML::EndSeq;
     } else {
-      out << value;
+      out << k.get(recipe);
     }
   }
   if (!open_section.empty()) out << YAML::EndMap;

@@ -62,7 +62,8 @@ struct TrainRecipe {
   void validate() const;
 };
 
-// The registry of recipe keys: name, help text, and how to read/write the value as text.
+// Every recipe key, bound to a TrainRecipe: the trainer's own section, then (after `method`)
+// each method's section, all from their declarations (util/option_section.h).
 struct RecipeKey {
   std::string name;
   std::string help;
@@ -70,6 +71,7 @@ struct RecipeKey {
   std::string type;  // INT, FLOAT, TEXT, LIST or BOOL, for --help
   std::function<std::string(const TrainRecipe&)> get;
   std::function<void(TrainRecipe&, const std::string&)> set;  // Error naming the key on bad text
+  std::function<std::vector<std::string>(const TrainRecipe&)> items;  // a LIST's items
 };
 const std::vector<RecipeKey>& recipe_keys();
 
