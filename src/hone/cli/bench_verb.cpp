@@ -25,9 +25,10 @@ int run_in_child(const BenchArgs& a, const std::string& mode) {
   std::string cmd = "'/proc/" + std::to_string(::getpid()) + "/exe' bench --mode " + mode + " --shape " + a.options.shape +
                     " --threads " + std::to_string(a.threads) + " --steps " + std::to_string(a.options.steps) +
                     " --warmup " + std::to_string(a.options.warmup) + " --batch " + std::to_string(a.options.batch) +
-                    " --seq " + std::to_string(a.options.seq) + " --weights-dtype " + a.options.weights_dtype +
-                    " --gemm-peak-gflops " + std::to_string(a.options.gemm_peak_gflops) +
-                    (a.options.gradient_checkpointing ? " --gradient-checkpointing" : "");
+                    " --seq " + std::to_string(a.options.seq) + " --weights_dtype " + a.options.weights_dtype +
+                    " --prompt_len " + std::to_string(a.options.prompt_len) + " --new_tokens " + std::to_string(a.options.new_tokens) +
+                    " --gemm_peak_gflops " + std::to_string(a.options.gemm_peak_gflops) +
+                    (a.options.gradient_checkpointing ? " --gradient_checkpointing" : "");
   std::cout.flush();
   return std::system(cmd.c_str());
 }
@@ -58,12 +59,12 @@ void add_bench_verb(CLI::App& app) {
   cmd->add_option("--seq", a->options.seq, "Training sequence length")->capture_default_str();
   cmd->add_option("--steps", a->options.steps, "Timed training steps")->capture_default_str();
   cmd->add_option("--warmup", a->options.warmup, "Untimed warm-up steps")->capture_default_str();
-  cmd->add_option("--prompt-len", a->options.prompt_len, "Prefill/decode prompt length")->capture_default_str();
-  cmd->add_option("--new-tokens", a->options.new_tokens, "Decode: tokens to generate")->capture_default_str();
-  cmd->add_option("--weights-dtype", a->options.weights_dtype, "Inference weights: f32, bf16, f16 or q8_0")->capture_default_str();
-  cmd->add_option("--gemm-peak-gflops", a->options.gemm_peak_gflops, "sgemm peak for MFU (../shared/bench/gemm_peak.c)")
+  cmd->add_option("--prompt_len", a->options.prompt_len, "Prefill/decode prompt length")->capture_default_str();
+  cmd->add_option("--new_tokens", a->options.new_tokens, "Decode: tokens to generate")->capture_default_str();
+  cmd->add_option("--weights_dtype", a->options.weights_dtype, "Inference weights: f32, bf16, f16 or q8_0")->capture_default_str();
+  cmd->add_option("--gemm_peak_gflops", a->options.gemm_peak_gflops, "sgemm peak for MFU (../shared/bench/gemm_peak.c)")
       ->capture_default_str();
-  cmd->add_flag("--gradient-checkpointing", a->options.gradient_checkpointing, "Recompute layers in backward");
+  cmd->add_flag("--gradient_checkpointing", a->options.gradient_checkpointing, "Recompute layers in backward");
   cmd->callback([a] { run_bench(*a); });
 }
 

@@ -102,12 +102,12 @@ void add_chat_template_verb(CLI::App& app) {
       "tokenizer_config.json. Built-in templates for folders without one: chatml, llama3, llama2,\n"
       "mistral, alpaca.\n\n"
       "Example:\n"
-      "  hone chat-template --tokenizer models/Qwen2.5-0.5B-Instruct --messages chat.json --add-generation-prompt\n"
+      "  hone chat-template --tokenizer models/Qwen2.5-0.5B-Instruct --messages chat.json --add_generation_prompt\n"
       "  hone chat-template --tokenizer tokenizer_config.json --messages chat.json --template chatml --json");
   auto args = std::make_shared<ChatTemplateArgs>();
   cmd->add_option("--tokenizer", args->tokenizer, "Model folder, or its tokenizer_config.json")->required();
   cmd->add_option("--messages", args->messages_file, "JSON file with the conversation")->required()->check(CLI::ExistingFile);
-  cmd->add_flag("--add-generation-prompt", args->add_generation_prompt, "End with the header that starts the assistant's reply");
+  cmd->add_flag("--add_generation_prompt", args->add_generation_prompt, "End with the header that starts the assistant's reply");
   cmd->add_option("--template", args->template_name,
                   "Template to use: a named template of the config (e.g. tool_use) or a built-in (chatml, llama3, llama2, mistral, alpaca)");
   cmd->add_option("--var", args->variables, "Extra template variable KEY=VALUE (VALUE as JSON if it parses), e.g. enable_thinking=false");

@@ -39,11 +39,11 @@ std::vector<int32_t> parse_ids(const std::string& text) {
 
 void add_detokenize_verb(CLI::App& app) {
   auto* cmd = app.add_subcommand("detokenize", "Turn token ids back into text with a model's tokenizer.json");
-  cmd->footer("Example:\n  hone detokenize --tokenizer models/Llama-3.2-1B --ids 128000,9906,1917 --skip-special\n");
+  cmd->footer("Example:\n  hone detokenize --tokenizer models/Llama-3.2-1B --ids 128000,9906,1917 --skip_special\n");
   auto args = std::make_shared<DetokenizeArgs>();
   cmd->add_option("--tokenizer", args->tokenizer, "Model folder (with tokenizer.json) or a tokenizer.json file")->required();
   cmd->add_option("--ids", args->ids, "Comma-separated token ids, e.g. 1,15043,3186")->required();
-  cmd->add_flag("--skip-special", args->skip_special, "Leave out special tokens (BOS, EOS, chat markers)");
+  cmd->add_flag("--skip_special", args->skip_special, "Leave out special tokens (BOS, EOS, chat markers)");
   cmd->callback([args] {
     const std::vector<int32_t> ids = parse_ids(args->ids);
     const Tokenizer tokenizer = Tokenizer::load(args->tokenizer);

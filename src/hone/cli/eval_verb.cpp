@@ -104,10 +104,10 @@ void add_eval_verb(CLI::App& app) {
   args->dataset.seq_len = 0;
   cmd->add_option("--format", args->dataset.format, "Data format: auto, text, completion, alpaca, messages or tokens")
       ->capture_default_str();
-  cmd->add_option("--seq-len,--seq_len", args->dataset.seq_len,
+  cmd->add_option("--seq_len", args->dataset.seq_len,
                   "Truncate longer examples to this many tokens (0 = the model's max_position_embeddings)")
       ->capture_default_str();
-  cmd->add_option("--chat-template,--chat_template", args->dataset.chat_template,
+  cmd->add_option("--chat_template", args->dataset.chat_template,
                   "Built-in chat template (chatml, llama3, llama2, mistral, alpaca) when the model has none");
   cmd->add_option("--threads", args->threads, "Threads for kernels and BLAS (0 = all cores)")->capture_default_str();
   cmd->add_flag("--json", args->json, "Print one JSON object {\"loss\", \"perplexity\", \"tokens\"}");

@@ -37,11 +37,11 @@ std::vector<int32_t> parse_prompt_ids(const std::string& text) {
     } catch (const std::exception&) {
       used = 0;
     }
-    HONE_CHECK(!item.empty() && used == item.size() && value >= 0 && value <= INT32_MAX, "--prompt-ids: item ",
+    HONE_CHECK(!item.empty() && used == item.size() && value >= 0 && value <= INT32_MAX, "--prompt_ids: item ",
                ids.size(), " ('", item, "') is not a non-negative integer token id");
     ids.push_back(int32_t(value));
   }
-  HONE_CHECK(!ids.empty(), "--prompt-ids is empty");
+  HONE_CHECK(!ids.empty(), "--prompt_ids is empty");
   return ids;
 }
 
@@ -60,7 +60,7 @@ GenerationModel load_generation_model(const GenerateArgs& args) {
 
 void run_generate(const GenerateArgs& args) {
   set_threads(args.threads);
-  HONE_CHECK(args.prompt.empty() != args.prompt_ids.empty(), "generate: give the prompt with --prompt TEXT or --prompt-ids 1,2,3");
+  HONE_CHECK(args.prompt.empty() != args.prompt_ids.empty(), "generate: give the prompt with --prompt TEXT or --prompt_ids 1,2,3");
   GenerationModel loaded = load_generation_model(args);
   const std::unique_ptr<DecoderModel>& model = loaded.model;
   const std::optional<Tokenizer> tokenizer =
@@ -68,7 +68,7 @@ void run_generate(const GenerateArgs& args) {
   std::vector<int32_t> prompt;
   if (!args.prompt.empty()) {
     HONE_CHECK(tokenizer.has_value(), "generate: ", args.model,
-               " has no tokenizer.json, so --prompt TEXT cannot be tokenized: pass --prompt-ids or --tokenizer PATH");
+               " has no tokenizer.json, so --prompt TEXT cannot be tokenized: pass --prompt_ids or --tokenizer PATH");
     prompt = tokenizer->encode(args.prompt);
   } else {
     prompt = parse_prompt_ids(args.prompt_ids);
@@ -113,20 +113,20 @@ void add_generate_verb(CLI::App& app) {
   auto* cmd = app.add_subcommand("generate", "Continue a prompt with a model (greedy or sampled), streaming the text");
   cmd->footer(
       "Examples:\n"
-      "  hone generate --model models/SmolLM2-135M --prompt 'The capital of France is' --max-new-tokens 20\n"
-      "  hone generate --model model.gguf --prompt-ids 1,450,7483 --temperature 0.8 --top-p 0.95 --seed 7 --json");
+      "  hone generate --model models/SmolLM2-135M --prompt 'The capital of France is' --max_new_tokens 20\n"
+      "  hone generate --model model.gguf --prompt_ids 1,450,7483 --temperature 0.8 --top_p 0.95 --seed 7 --json");
   auto args = std::make_shared<GenerateArgs>();
   cmd->add_option("--model", args->model, "Hugging Face model folder or GGUF file")->required();
   cmd->add_option("--adapter", args->adapter, "PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) to apply");
   cmd->add_option("--prompt", args->prompt, "Prompt text (needs the model's tokenizer.json, or --tokenizer)");
-  cmd->add_option("--prompt-ids", args->prompt_ids, "Prompt as comma-separated token ids, e.g. 1,15043,3186");
+  cmd->add_option("--prompt_ids", args->prompt_ids, "Prompt as comma-separated token ids, e.g. 1,15043,3186");
   cmd->add_option("--tokenizer", args->tokenizer, "Tokenizer folder or tokenizer.json (default: the model folder's)");
-  cmd->add_option("--max-new-tokens", args->generation.max_new_tokens, "Most tokens to generate")->capture_default_str();
+  cmd->add_option("--max_new_tokens", args->generation.max_new_tokens, "Most tokens to generate")->capture_default_str();
   cmd->add_option("--temperature", args->generation.sampling.temperature, "0 = greedy; > 0 samples from softmax(logits / T)")
       ->capture_default_str();
-  cmd->add_option("--top-k", args->generation.sampling.top_k, "Sample among the k most likely tokens (0 = all)")
+  cmd->add_option("--top_k", args->generation.sampling.top_k, "Sample among the k most likely tokens (0 = all)")
       ->capture_default_str();
-  cmd->add_option("--top-p", args->generation.sampling.top_p, "Sample within the smallest set of probability >= p")
+  cmd->add_option("--top_p", args->generation.sampling.top_p, "Sample within the smallest set of probability >= p")
       ->capture_default_str();
   cmd->add_option("--seed", args->generation.sampling.seed, "Seed of the sampling RNG")->capture_default_str();
   cmd->add_option("--threads", args->threads, "Threads for kernels and BLAS (0 = all cores)")->capture_default_str();

@@ -5,7 +5,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <string>
+#include <vector>
 
+#include "hone/cli/flag_spelling.h"
 #include "hone/cli/verbs.h"
 #include "hone/util/error.h"
 
@@ -36,8 +39,11 @@ int main(int argc, char** argv) {
   auto verbs = hone::cli::verb_registry();
   std::sort(verbs.begin(), verbs.end(), [](auto& a, auto& b) { return std::strcmp(a.first, b.first) < 0; });
   for (auto& [name, setup] : verbs) setup(app);
+  const std::vector<std::string> args = hone::cli::canonical_flag_spelling(argc, argv);
+  std::vector<const char*> arg_ptrs;
+  for (const std::string& a : args) arg_ptrs.push_back(a.c_str());
   try {
-    app.parse(argc, argv);
+    app.parse(int(arg_ptrs.size()), arg_ptrs.data());
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const hone::Error& e) {

@@ -23,14 +23,14 @@ void add_tokenize_verb(CLI::App& app) {
   cmd->footer(
       "Examples:\n"
       "  hone tokenize --tokenizer models/Llama-3.2-1B --text 'Hello world'\n"
-      "  hone tokenize --tokenizer tokenizer.json --file prompt.txt --json --no-special\n");
+      "  hone tokenize --tokenizer tokenizer.json --file prompt.txt --json --no_special\n");
   auto args = std::make_shared<TokenizeArgs>();
   cmd->add_option("--tokenizer", args->tokenizer, "Model folder (with tokenizer.json) or a tokenizer.json file")->required();
   auto* text = cmd->add_option("--text", args->text, "Text to tokenize");
   auto* file = cmd->add_option("--file", args->file, "Read the text from this file (UTF-8, used as is)");
   text->excludes(file);
   cmd->add_flag("--json", args->json, "Print {\"ids\": [...]} instead of space-separated ids");
-  cmd->add_flag("--no-special", args->no_special, "Do not add the model's special tokens (BOS/EOS, templates)");
+  cmd->add_flag("--no_special", args->no_special, "Do not add the model's special tokens (BOS/EOS, templates)");
   cmd->callback([args, text, file] {
     HONE_CHECK(text->count() + file->count() == 1, "tokenize: give the text with --text or --file");
     const Tokenizer tokenizer = Tokenizer::load(args->tokenizer);
