@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "hone/optim/step_plugins.h"
 #include "hone/tensor/tensor.h"
 
 namespace hone {
@@ -41,6 +42,10 @@ class Optimizer {
   virtual OptimizerState state() const = 0;
   // Restores state saved by state(); Error naming the missing or mismatched entry.
   virtual void load_state(const OptimizerState& state) = 0;
+
+  // What this optimizer plugs into the training step (a forward-only gradient source, a step
+  // hook that refreshes projections, ...); nothing by default.
+  virtual void add_step_plugins(StepPlugins& /*plugins*/) {}
 
   const std::vector<ParamGroup>& groups() const { return groups_; }
   int64_t steps_taken() const { return steps_; }

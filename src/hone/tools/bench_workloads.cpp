@@ -4,13 +4,13 @@
 #include <cmath>
 #include <numeric>
 
-#include "hone/autograd/backward.h"
 #include "hone/autograd/grad_mode.h"
 #include "hone/eval/generate.h"
 #include "hone/model/decoder_model.h"
 #include "hone/optim/optimizer.h"
 #include "hone/peft/lora_model.h"
 #include "hone/tensor/allocator.h"
+#include "hone/train/train_step.h"
 #include "hone/util/rng.h"
 #include "hone/util/threads.h"
 #include "hone/util/timer.h"
@@ -103,28 +103,32 @@ nlohmann::ordered_json bench_train(const BenchOptions& o, bool lora) {
   }
   OptimizerOptions oo;
   auto opt = make_optimizer(oo, {ParamGroup{"all", params, 0.0, 1.0}});
-  const Tensor x = random_tokens(o.batch, o.seq, c.vocab_size, o.seed + 1);
+  // The step the trainer runs, with what PyTorch's reference step does: no clipping (nor
+  // measuring the norm), one micro-batch, a constant learning rate.
+  TrainStepOptions step_options;
+  step_options.measure_grad_norm = false;
+  step_options.checkpoint_layers = o.gradient_checkpointing;
+  TrainStep train_step(*model, *opt, params, step_options);
+  Batch batch;
+  batch.ids = batch.labels = random_tokens(o.batch, o.seq, c.vocab_size, o.seed + 1);
+  batch.scored_tokens = o.batch * (o.seq - 1);  // every label after the one-token shift
+  batch.real_tokens = o.batch * o.seq;
+  batch.examples = o.batch;
+  const std::vector<Batch> micro{batch};
   const double rss_model = double(resident_bytes()) / (1 << 20);
-  ForwardOptions fwd;
-  fwd.checkpoint_layers = o.gradient_checkpointing;
   std::vector<double> times, fwd_times, bwd_times, opt_times;
   double loss_first = 0, loss_last = 0;
   for (int64_t step = 0; step < o.warmup + o.steps; ++step) {
     Timer t;
-    const Tensor loss = model->loss(x, x, fwd);
-    const double t1 = t.seconds();
-    backward(loss);
-    const double t2 = t.seconds();
-    opt->step(1e-4);
-    opt->zero_grad();
-    const double t3 = t.seconds();
-    loss_last = loss.item();
+    const StepResult r = train_step.run(step + 1, 1e-4, micro);
+    const double elapsed = t.seconds();
+    loss_last = r.loss;
     if (step == 0) loss_first = loss_last;
     if (step >= o.warmup) {
-      times.push_back(t3);
-      fwd_times.push_back(t1);
-      bwd_times.push_back(t2 - t1);
-      opt_times.push_back(t3 - t2);
+      times.push_back(elapsed);
+      fwd_times.push_back(r.forward_s);
+      bwd_times.push_back(r.backward_s);
+      opt_times.push_back(r.update_s);
     }
   }
   const Counts n = counts(c);

@@ -1,6 +1,7 @@
 // The standard performance workloads of ../shared/bench/README.md, run on random weights and
-// random tokens: LoRA and full fine-tuning steps (batch x seq, AdamW), prefill (one prompt, KV
-// cache filled, logits of the last position) and greedy decode with the KV cache. Each returns
+// random tokens: LoRA and full fine-tuning steps (batch x seq, AdamW, through the trainer's own
+// TrainStep), prefill (one prompt, KV cache filled, logits of the last position) and greedy
+// decode with the KV cache. Each returns
 // one JSON record with the same field names as the PyTorch reference (torch_llama_bench.py), so
 // the side-by-side script can divide one by the other.
 #pragma once

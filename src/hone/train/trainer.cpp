@@ -4,13 +4,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "hone/autograd/backward.h"
-#include "hone/autograd/ops_elementwise.h"
 #include "hone/eval/perplexity.h"
 #include "hone/io/safetensors.h"
 #include "hone/model/hf_model.h"
-#include "hone/optim/clip.h"
-#include "hone/optim/schedule.h"
 #include "hone/tensor/allocator.h"
 #include "hone/tokenizer/tokenizer.h"
 #include "hone/train/interrupt.h"
@@ -94,6 +90,17 @@ Trainer::Trainer(TrainRecipe recipe, TrainerCallbacks callbacks)
   auto groups = method_->param_groups(recipe_.weight_decay);
   for (const ParamGroup& g : groups) trainable_.insert(trainable_.end(), g.params.begin(), g.params.end());
   optimizer_ = make_optimizer(optimizer_options(recipe_), std::move(groups));
+  schedule_ = LrSchedule{recipe_.schedule, recipe_.lr, recipe_.warmup_steps, max_steps_, recipe_.min_lr_ratio};
+  schedule_.validate();
+  TrainStepOptions step_options;
+  step_options.max_grad_norm = recipe_.max_grad_norm;
+  step_options.checkpoint_layers = recipe_.gradient_checkpointing;
+  // Dropout masks are seeded by the count of micro-batches before this one, so a resumed run
+  // draws the same masks.
+  step_runner_ = std::make_unique<TrainStep>(*model_, *optimizer_, trainable_, step_options,
+                                             [this](int64_t i) { method_->set_training(true, micro_step_ + uint64_t(i)); });
+  method_->add_step_plugins(step_runner_->plugins());
+  optimizer_->add_step_plugins(step_runner_->plugins());
   note(cat("method ", method_->name(), ": ", method_->trainable_parameter_count(), " trainable of ",
            model_->config().parameter_count(), " parameters; ", max_steps_, " steps of ", recipe_.batch_size, " x ",
            recipe_.grad_accum, " sequences"));
@@ -136,6 +143,7 @@ void Trainer::save_checkpoint(int64_t step) {
                                           {"seed", recipe_.seed},
                                           {"method", method_->name()},
                                           {"data_position", batcher_->position().to_json()},
+                                          {"epoch_boundaries", epochs_.to_json()},
                                           {"optimizer", state.scalars}};
     const std::string text = trainer_state.dump(2) + "\n";
     write_file_atomically(tmp + "/trainer_state.json", text.data(), text.size());
@@ -155,7 +163,9 @@ void Trainer::restore_checkpoint(const std::string& dir) {
     for (const auto& e : f.entries()) opt.tensors.emplace_back(e.name, f.get(e.name));
     optimizer_->load_state(opt);
     batcher_->set_position(DataPosition::from_json(state.at("data_position")));
-    start_step_ = state.at("step").get<int64_t>();
+    // Checkpoints from before step hooks existed lack it: boundaries then restart from the position.
+    if (state.contains("epoch_boundaries")) epochs_ = EpochBoundaries::from_json(state["epoch_boundaries"]);
+    start_step_ = step_ = state.at("step").get<int64_t>();
     micro_step_ = state.at("micro_step").get<uint64_t>();
     return 0;
   });
@@ -173,54 +183,39 @@ void Trainer::restore_checkpoint(const std::string& dir) {
   note(cat("resumed from ", dir, " at step ", start_step_, " of ", max_steps_));
 }
 
+StepResult Trainer::train_step(const std::vector<Batch>& micro) {
+  const StepResult r = step_runner_->run(step_ + 1, schedule_.lr_at(step_), micro);
+  micro_step_ += micro.size();
+  ++step_;
+  return r;
+}
+
 TrainResult Trainer::run() {
   TrainResult result;
-  LrSchedule schedule{recipe_.schedule, recipe_.lr, recipe_.warmup_steps, max_steps_, recipe_.min_lr_ratio};
-  schedule.validate();
   if (start_step_ == 0) result.first_eval = evaluate(0);
 
   Timer run_timer;
-  int64_t step = start_step_;
   const int64_t batches_per_epoch = std::max<int64_t>(1, batcher_->batches_per_epoch());
-  while (step < max_steps_) {
+  const auto& hooks = step_runner_->plugins().hooks;
+  while (step_ < max_steps_) {
     Timer step_timer;
     reset_peak_memory();
+    epochs_.before_step(batcher_->position(), hooks);
     std::vector<Batch> micro(size_t(recipe_.grad_accum));
-    int64_t scored = 0, real = 0;
-    for (Batch& b : micro) {
-      b = batcher_->next();
-      scored += b.scored_tokens;
-      real += b.real_tokens;
-    }
-    // The loss of the step is the mean over every scored token of the accumulated batch, so
-    // each micro-batch's summed loss is divided by the total count, not by its own.
-    double loss_sum = 0;
-    for (Batch& b : micro) {
-      method_->set_training(true, micro_step_++);
-      if (b.scored_tokens == 0) continue;
-      ForwardOptions fwd;
-      fwd.positions = b.positions;
-      fwd.segment_ids = b.segment_ids;
-      fwd.checkpoint_layers = recipe_.gradient_checkpointing;
-      const Tensor loss = model_->loss(b.ids, b.labels, fwd, /*sum=*/true);
-      loss_sum += loss.item();
-      backward(scale(loss, 1.0 / double(scored)));
-    }
-    const double grad_norm = clip_grad_norm(trainable_, recipe_.max_grad_norm);
-    const double lr = schedule.lr_at(step);
-    optimizer_->step(lr);
-    optimizer_->zero_grad();
-    ++step;
+    for (Batch& b : micro) b = batcher_->next();
+    const StepResult s = train_step(micro);
+    epochs_.after_step(batcher_->position(), hooks);
+    const int64_t step = step_;
 
     StepMetrics m;
     m.step = step;
     m.max_steps = max_steps_;
-    m.loss = scored > 0 ? loss_sum / double(scored) : 0.0;
-    m.lr = lr;
-    m.grad_norm = grad_norm;
-    m.scored_tokens = scored;
+    m.loss = s.loss;
+    m.lr = s.lr;
+    m.grad_norm = s.grad_norm;
+    m.scored_tokens = s.scored_tokens;
     const double seconds = step_timer.seconds();
-    m.tokens_per_s = seconds > 0 ? double(real) / seconds : 0;
+    m.tokens_per_s = seconds > 0 ? double(s.real_tokens) / seconds : 0;
     m.epoch = double(step * recipe_.grad_accum) / double(batches_per_epoch);
     m.elapsed_s = run_timer.seconds();
     m.eta_s = m.elapsed_s / double(step - start_step_) * double(max_steps_ - step);
@@ -228,8 +223,8 @@ TrainResult Trainer::run() {
     m.tensor_peak_mb = double(memory_stats().peak_bytes) / (1 << 20);
     result.last_loss = m.loss;
     if (step % recipe_.log_every == 0 || step == max_steps_) {
-      append_metrics({{"step", step}, {"loss", m.loss}, {"lr", lr}, {"grad_norm", grad_norm},
-                      {"tokens_per_s", m.tokens_per_s}, {"scored_tokens", scored}, {"epoch", m.epoch},
+      append_metrics({{"step", step}, {"loss", m.loss}, {"lr", m.lr}, {"grad_norm", m.grad_norm},
+                      {"tokens_per_s", m.tokens_per_s}, {"scored_tokens", m.scored_tokens}, {"epoch", m.epoch},
                       {"peak_rss_mb", m.peak_rss_mb}, {"tensor_peak_mb", m.tensor_peak_mb}});
     }
     if (callbacks_.on_step) callbacks_.on_step(m);
@@ -242,9 +237,9 @@ TrainResult Trainer::run() {
     }
     if (recipe_.eval_every > 0 && step % recipe_.eval_every == 0 && step < max_steps_) result.last_eval = evaluate(step);
   }
-  result.steps_done = step;
+  result.steps_done = step_;
   if (!result.interrupted) {
-    if (!result.last_eval || result.last_eval->step != step) result.last_eval = evaluate(step);
+    if (!result.last_eval || result.last_eval->step != step_) result.last_eval = evaluate(step_);
     result.final_output = run_.root + "/" + method_->final_folder_name();
     method_->save_final(result.final_output);
     note(cat("saved ", result.final_output));

@@ -1,8 +1,8 @@
 // The training loop: loads the model, tokenizer and data a recipe names, attaches the method
-// (LoRA or full), and runs optimizer steps with gradient accumulation normalised by the scored
-// tokens of the whole accumulated batch, clipping, a warmup schedule, periodic evaluation and
-// atomic checkpoints that a resumed run continues from bit for bit (at a fixed thread count).
-// The library prints nothing: progress reaches the caller through callbacks.
+// (LoRA or full), and runs optimizer steps (train_step: gradient accumulation normalised by the
+// scored tokens of the whole accumulated batch, clipping, the scheduled learning rate), periodic
+// evaluation and atomic checkpoints that a resumed run continues from bit for bit (at a fixed
+// thread count). The library prints nothing: progress reaches the caller through callbacks.
 #pragma once
 
 #include <functional>
@@ -14,8 +14,11 @@
 #include "hone/data/batcher.h"
 #include "hone/data/dataset.h"
 #include "hone/model/decoder_model.h"
+#include "hone/optim/schedule.h"
+#include "hone/train/epoch_boundaries.h"
 #include "hone/train/recipe.h"
 #include "hone/train/run_folder.h"
+#include "hone/train/train_step.h"
 
 namespace hone {
 
@@ -68,12 +71,24 @@ class Trainer {
 
   TrainResult run();
 
+  // One optimizer step on `micro`, the micro-batches whose gradients accumulate into it (run()
+  // draws recipe.grad_accum of them from the training data), at the scheduled learning rate of
+  // the next step; step hooks, the gradient source and the trainable selection that the method
+  // and optimizer plugged in all apply. Advances step(). Callable on its own after construction.
+  StepResult train_step(const std::vector<Batch>& micro);
+  // Optimizer steps done (including those before a resumed checkpoint).
+  int64_t step() const { return step_; }
+  // What the method and the optimizer plugged into the step; a caller may add more before run().
+  StepPlugins& step_plugins() { return step_runner_->plugins(); }
+
   DecoderModel& model() { return *model_; }
   const Tokenizer* tokenizer() const { return tokenizer_.get(); }
   const TrainRecipe& recipe() const { return recipe_; }
   const DatasetStats& train_stats() const { return train_stats_; }
   int64_t max_steps() const { return max_steps_; }
   TrainingMethod& method() { return *method_; }
+  // The tensors the optimizer updates.
+  const std::vector<Tensor>& trainable() const { return trainable_; }
   // Mean loss on the validation data (method in eval mode); nullopt when there is none.
   std::optional<EvalMetrics> evaluate(int64_t step);
 
@@ -94,9 +109,13 @@ class Trainer {
   std::vector<TokenizedExample> validation_;
   DatasetStats train_stats_;
   std::vector<Tensor> trainable_;
+  std::unique_ptr<TrainStep> step_runner_;
+  LrSchedule schedule_;
+  EpochBoundaries epochs_;
   int64_t max_steps_ = 0;
   int64_t start_step_ = 0;
-  uint64_t micro_step_ = 0;
+  int64_t step_ = 0;
+  uint64_t micro_step_ = 0;  // micro-batches done: seeds each one's dropout masks
 };
 
 }  // namespace hone

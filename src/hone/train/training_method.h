@@ -29,6 +29,9 @@ class TrainingMethod {
   // The final artifact: <out>/adapter or <out>/model.
   virtual std::string final_folder_name() const = 0;
   virtual void save_final(const std::string& dir) const = 0;
+  // What this method plugs into the training step (LISA's layer sampling, SpIEL's regrowth
+  // hook, ...); nothing by default.
+  virtual void add_step_plugins(StepPlugins& /*plugins*/) {}
 };
 
 // Sets up `recipe.method` on `model` (loaded from `base_folder`, whose tokenizer files a full

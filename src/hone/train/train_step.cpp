@@ -1,0 +1,115 @@
+#include "hone/train/train_step.h"
+
+#include <unordered_set>
+
+#include "hone/optim/clip.h"
+#include "hone/util/timer.h"
+
+namespace hone {
+
+namespace {
+
+// The step's batch as a gradient source sees it.
+class BatchLoss final : public StepLoss {
+ public:
+  BatchLoss(DecoderModel& model, const std::vector<Batch>& micro, int64_t scored, bool checkpoint_layers,
+            const std::function<void(int64_t)>& prepare)
+      : model_(model), micro_(micro), scored_(scored), checkpoint_layers_(checkpoint_layers), prepare_(prepare) {}
+
+  int64_t micro_batches() const override { return int64_t(micro_.size()); }
+  int64_t scored_tokens() const override { return scored_; }
+  Tensor summed_loss(int64_t i) override {
+    HONE_CHECK(i >= 0 && i < micro_batches(), "train step: micro-batch ", i, " of ", micro_batches());
+    if (prepare_) prepare_(i);
+    const Batch& b = micro_[size_t(i)];
+    if (b.scored_tokens == 0) return Tensor();
+    ForwardOptions fwd;
+    fwd.positions = b.positions;
+    fwd.segment_ids = b.segment_ids;
+    fwd.checkpoint_layers = checkpoint_layers_;
+    return model_.loss(b.ids, b.labels, fwd, /*sum=*/true);
+  }
+
+ private:
+  DecoderModel& model_;
+  const std::vector<Batch>& micro_;
+  int64_t scored_;
+  bool checkpoint_layers_;
+  const std::function<void(int64_t)>& prepare_;
+};
+
+// Freezes the trainable tensors a selection left out for one step, and thaws them after (also
+// when the step throws), so no gradient is computed for them and the optimizer skips them.
+class StepFreeze {
+ public:
+  StepFreeze(const std::vector<Tensor>& all, const std::vector<Tensor>& active) {
+    std::unordered_set<const TensorImpl*> kept;
+    for (const Tensor& t : active) kept.insert(&t.impl());
+    for (const Tensor& t : all) {
+      if (kept.count(&t.impl())) continue;
+      frozen_.push_back(t);
+      frozen_.back().set_requires_grad(false);
+    }
+  }
+  ~StepFreeze() {
+    for (Tensor& t : frozen_) t.set_requires_grad(true);
+  }
+  StepFreeze(const StepFreeze&) = delete;
+  StepFreeze& operator=(const StepFreeze&) = delete;
+
+ private:
+  std::vector<Tensor> frozen_;
+};
+
+}  // namespace
+
+TrainStep::TrainStep(DecoderModel& model, Optimizer& optimizer, std::vector<Tensor> trainable, TrainStepOptions options,
+                     std::function<void(int64_t)> prepare_micro_batch)
+    : model_(model),
+      optimizer_(optimizer),
+      trainable_(std::move(trainable)),
+      options_(options),
+      prepare_micro_batch_(std::move(prepare_micro_batch)) {}
+
+StepResult TrainStep::run(int64_t step, double lr, const std::vector<Batch>& micro) {
+  HONE_CHECK(!micro.empty(), "train step ", step, ": no micro-batches");
+  StepResult r;
+  r.lr = lr;
+  for (const Batch& b : micro) {
+    r.scored_tokens += b.scored_tokens;
+    r.real_tokens += b.real_tokens;
+  }
+  for (const auto& hook : plugins_.hooks) hook->on_step_begin(step);
+  {
+    const std::vector<Tensor> active = plugins_.trainable ? plugins_.trainable->select(step, trainable_) : trainable_;
+    if (plugins_.trainable) {
+      std::unordered_set<const TensorImpl*> known;
+      for (const Tensor& t : trainable_) known.insert(&t.impl());
+      for (const Tensor& t : active)
+        HONE_CHECK(known.count(&t.impl()), "train step ", step, ": the trainable selection returned ", describe(t),
+                   ", which the optimizer does not train");
+    }
+    const StepFreeze freeze(trainable_, active);
+
+    // Forward and backward.
+    BackpropGradients backprop;
+    GradientSource& source = plugins_.gradients ? *plugins_.gradients : backprop;
+    BatchLoss loss(model_, micro, r.scored_tokens, options_.checkpoint_layers, prepare_micro_batch_);
+    const GradientResult g = source.compute(loss, active);
+    r.loss = r.scored_tokens > 0 ? g.loss_sum / double(r.scored_tokens) : 0.0;
+    r.forward_s = g.forward_s;
+    r.backward_s = g.backward_s;
+
+    // Update.
+    Timer update;
+    if (options_.measure_grad_norm || options_.max_grad_norm > 0)
+      r.grad_norm = clip_grad_norm(active, options_.max_grad_norm);
+    optimizer_.step(lr);
+    optimizer_.zero_grad();
+    r.update_s = update.seconds();
+  }
+  for (const auto& hook : plugins_.hooks) hook->on_step_end(step, r.loss);
+  return r;
+}
+
+}  // namespace hone

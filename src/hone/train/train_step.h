@@ -1,0 +1,56 @@
+// One optimizer step on an accumulated batch, split as llm.c splits it: forward and backward
+// (by the step's gradient source: backpropagation unless a method or optimizer plugs in another),
+// then the update (clip, optimizer step, gradients dropped). Hooks see the step's boundaries and a
+// trainable selection may freeze tensors for the step. The trainer and `hone bench` both step
+// through this, so what bench times is what training runs.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "hone/data/batch.h"
+#include "hone/model/decoder_model.h"
+#include "hone/optim/optimizer.h"
+#include "hone/optim/step_plugins.h"
+
+namespace hone {
+
+struct TrainStepOptions {
+  double max_grad_norm = 0;        // clip the global gradient norm to this (0: no clipping)
+  bool measure_grad_norm = true;   // false: not even measured (bench, as PyTorch's reference step)
+  bool checkpoint_layers = false;  // recompute each layer's activations in backward
+};
+
+struct StepResult {
+  double loss = 0;       // mean loss per scored token over the accumulated batch
+  double grad_norm = 0;  // global norm before clipping (0 when not measured)
+  double lr = 0;         // the learning rate of the update
+  int64_t scored_tokens = 0, real_tokens = 0;
+  double forward_s = 0, backward_s = 0, update_s = 0;  // the three phases, summed over micro-batches
+};
+
+class TrainStep {
+ public:
+  // `trainable`: every tensor `optimizer` updates. `prepare_micro_batch(i)`, when given, runs
+  // before each forward pass on micro-batch i of a step (the trainer turns dropout on there with
+  // a seed per micro-batch).
+  TrainStep(DecoderModel& model, Optimizer& optimizer, std::vector<Tensor> trainable, TrainStepOptions options,
+            std::function<void(int64_t)> prepare_micro_batch = {});
+
+  StepPlugins& plugins() { return plugins_; }
+  const std::vector<Tensor>& trainable() const { return trainable_; }
+
+  // Step number `step` (from 1) at learning rate `lr` over `micro`, the micro-batches whose
+  // gradients accumulate into this one update.
+  StepResult run(int64_t step, double lr, const std::vector<Batch>& micro);
+
+ private:
+  DecoderModel& model_;
+  Optimizer& optimizer_;
+  std::vector<Tensor> trainable_;
+  TrainStepOptions options_;
+  std::function<void(int64_t)> prepare_micro_batch_;
+  StepPlugins plugins_;
+};
+
+}  // namespace hone
