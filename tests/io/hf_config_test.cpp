@@ -217,7 +217,7 @@ TEST(HfConfig, UnsupportedValuesNameTheKey) {
     return j;
   };
   const nlohmann::json llama = tiny("llama");
-  expect_config_error(with(llama, "model_type", "gemma"), {"'model_type'", "'gemma'", "llama, mistral and qwen2"});
+  expect_config_error(with(llama, "model_type", "gemma"), {"'model_type'", "'gemma'", supported_model_types()});
   expect_config_error(nlohmann::json{{"hidden_size", 8}}, {"'model_type'", "missing"});
   expect_config_error(with(llama, "hidden_act", "gelu"), {"'hidden_act'", "'gelu'"});
   expect_config_error(with(llama, "rope_scaling", {{"rope_type", "yarn"}, {"factor", 4.0}}),

@@ -90,7 +90,8 @@ TEST_P(GgufExport, LogitsMatchTheHuggingFaceFolder) {
   // The configuration survives (mistral reads back as llama, which is what it computes).
   const DecoderConfig& a = hf->config();
   const DecoderConfig& b = gguf->config();
-  EXPECT_EQ(b.model_type, a.model_type == "qwen2" ? "qwen2" : "llama");
+  EXPECT_EQ(b.model_type, find_gguf_family(model_family(a.model_type).gguf_architecture)->model_type);
+  EXPECT_EQ(b.qk_norm, a.qk_norm);
   EXPECT_EQ(b.num_heads, a.num_heads);
   EXPECT_EQ(b.num_kv_heads, a.num_kv_heads);
   EXPECT_EQ(b.head_dim, a.head_dim);
@@ -115,7 +116,9 @@ INSTANTIATE_TEST_SUITE_P(
                       ExportCase{"llama_bias_linear_headdim", DType::F16, 3e-3}, ExportCase{"mistral", DType::F16, 3e-3},
                       ExportCase{"qwen2", DType::F16, 3e-3}, ExportCase{"llama_gqa", DType::BF16, 2e-2},
                       ExportCase{"qwen2", DType::BF16, 2e-2}, ExportCase{"llama_gqa", DType::Q8_0, 5e-2},
-                      ExportCase{"llama_bias_linear_headdim", DType::Q8_0, 5e-2}, ExportCase{"qwen2", DType::Q8_0, 5e-2}),
+                      ExportCase{"llama_bias_linear_headdim", DType::Q8_0, 5e-2}, ExportCase{"qwen2", DType::Q8_0, 5e-2},
+                      ExportCase{"qwen3", DType::F32, 0}, ExportCase{"qwen3", DType::F16, 3e-3},
+                      ExportCase{"qwen3", DType::BF16, 2e-2}, ExportCase{"qwen3", DType::Q8_0, 5e-2}),
     case_name);
 
 TEST(GgufModel, FileHasWhatLlamaCppExpects) {
@@ -145,6 +148,22 @@ TEST(GgufModel, FileHasWhatLlamaCppExpects) {
   EXPECT_TRUE(file.contains("blk.0.attn_output.bias"));
 }
 
+TEST(GgufModel, Qwen3FileHasWhatLlamaCppExpects) {
+  TempDir dir("gguf_qwen3");
+  auto hf = load_hf_model(model_dir("qwen3"));
+  save_gguf_model(*hf, dir.file("m.gguf"));
+  const GgufFile file = GgufFile::open(dir.file("m.gguf"));
+  EXPECT_EQ(file.metadata().get_string("general.architecture"), "qwen3");
+  EXPECT_EQ(file.metadata().get_uint("qwen3.attention.key_length"), 16u);  // head_dim 16 * 4 heads != hidden 32
+  // Per-head norms under llama.cpp's names, f32, [head_dim]; q/k rows in rotate-half order as is.
+  EXPECT_EQ(file.info("blk.1.attn_q_norm.weight").shape, (Shape{16}));
+  EXPECT_EQ(file.info("blk.1.attn_k_norm.weight").dtype, DType::F32);
+  EXPECT_EQ(file.get("blk.1.attn_k_norm.weight").to_doubles(), hf->layers()[1].k_norm.to_doubles());
+  EXPECT_EQ(file.get("blk.0.attn_q.weight").to_doubles(), hf->layers()[0].q_proj.weight.to_doubles());
+  EXPECT_FALSE(file.contains("output.weight"));  // tied
+  EXPECT_FALSE(file.contains("blk.0.attn_q.bias"));
+}
+
 TEST(GgufModel, QkRowsArePermutedForLlamaOnly) {
   TempDir dir("gguf_permute");
   for (const char* variant : {"llama_gqa", "qwen2"}) {
@@ -167,7 +186,7 @@ TEST(GgufModel, QkRowsArePermutedForLlamaOnly) {
 
 TEST(GgufModel, GgufToHfToGgufIsLossless) {
   TempDir dir("gguf_roundtrip");
-  for (const char* variant : {"llama_bias_linear_headdim", "qwen2"}) {
+  for (const char* variant : {"llama_bias_linear_headdim", "qwen2", "qwen3"}) {
     const std::string first = dir.file(std::string(variant) + "_1.gguf"), second = dir.file(std::string(variant) + "_2.gguf");
     const std::string folder = dir.file(std::string(variant) + "_hf");
     save_gguf_model(*load_hf_model(model_dir(variant)), first);

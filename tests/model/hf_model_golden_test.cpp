@@ -41,7 +41,7 @@ TEST_P(HfModelGolden, LogitsLossAndGradientsMatchPyTorch) {
 
 INSTANTIATE_TEST_SUITE_P(Variants, HfModelGolden,
                          ::testing::Values("llama_gqa", "llama_tied_llama3_mqa", "llama_bias_linear_headdim", "mistral",
-                                           "qwen2"));
+                                           "qwen2", "qwen3"));
 
 TEST(HfModel, Bf16CheckpointLoadsAndMatches) {
   Golden g("model_llama_gqa_bf16");

@@ -1,4 +1,4 @@
-"""Reference decoder models for hone's model tests: small random Llama / Mistral / Qwen2 variants
+"""Reference decoder models for hone's model tests: small random Llama / Mistral / Qwen2 / Qwen3 variants
 written as Hugging Face folders (config.json + model.safetensors) under tests/data/models/, and the
 logits and losses a PyTorch mirror of transformers' modeling code computes for them, as goldens
 in tests/golden/model_<variant>.safetensors.
@@ -6,13 +6,18 @@ in tests/golden/model_<variant>.safetensors.
 The mirror follows transformers' LlamaForCausalLM (which Mistral and Qwen2 share up to options):
 RMSNorm in f32, rotate-half RoPE with the default / linear / llama3 inverse frequencies,
 repeat_kv for grouped-query heads, causal softmax attention in f32, SwiGLU MLP, tied or untied
-lm_head, q/k/v bias (Qwen2, Llama attention_bias), and the shifted cross-entropy with -100.
+lm_head, q/k/v bias (Qwen2, Llama attention_bias), Qwen3's per-head RMSNorm of q and k before
+RoPE (q_norm / k_norm, as Qwen3Attention applies them), and the shifted cross-entropy with -100.
 
-Run: /usr/bin/python3 tests/reference/golden_models.py
+Run: /usr/bin/python3 tests/reference/golden_models.py [VARIANT ...]
+With variant names, only those are (re)written: model folders and inputs are reproducible bit for
+bit, but logits and gradients move in the last bits with the machine's BLAS, so adding a variant
+should not rewrite the goldens of the others.
 """
 import json
 import math
 import os
+import sys
 
 import torch
 
@@ -63,6 +68,7 @@ class Reference(torch.nn.Module):
         hd = cfg.get("head_dim") or d // h
         qkv_bias = cfg["model_type"] == "qwen2" or cfg.get("attention_bias", False)
         o_bias = cfg["model_type"] != "qwen2" and cfg.get("attention_bias", False)
+        self.qk_norm = cfg["model_type"] == "qwen3"
         g = seeded(seed)
         P = {}
 
@@ -81,6 +87,9 @@ class Reference(torch.nn.Module):
                     P[p + f"self_attn.{n}_proj.bias"] = normal(size)
             if o_bias:
                 P[p + "self_attn.o_proj.bias"] = normal(d)
+            if self.qk_norm:
+                P[p + "self_attn.q_norm.weight"] = 1 + normal(hd)
+                P[p + "self_attn.k_norm.weight"] = 1 + normal(hd)
             P[p + "mlp.gate_proj.weight"] = normal(f, d)
             P[p + "mlp.up_proj.weight"] = normal(f, d)
             P[p + "mlp.down_proj.weight"] = normal(d, f)
@@ -113,6 +122,9 @@ class Reference(torch.nn.Module):
             q = self.lin(p + "self_attn.q_proj", n).view(B, T, self.h, self.hd).transpose(1, 2)
             k = self.lin(p + "self_attn.k_proj", n).view(B, T, self.kvh, self.hd).transpose(1, 2)
             v = self.lin(p + "self_attn.v_proj", n).view(B, T, self.kvh, self.hd).transpose(1, 2)
+            if self.qk_norm:
+                q = rms_norm(q, P[p + "self_attn.q_norm.weight"], eps)
+                k = rms_norm(k, P[p + "self_attn.k_norm.weight"], eps)
             q = q * cos + rotate_half(q) * sin
             k = k * cos + rotate_half(k) * sin
             rep = self.h // self.kvh
@@ -163,15 +175,21 @@ VARIANTS = {
     "qwen2": dict(model_type="qwen2", architectures=["Qwen2ForCausalLM"], num_key_value_heads=2,
                   rope_theta=1000000.0, tie_word_embeddings=True, use_sliding_window=False, sliding_window=32,
                   max_window_layers=2),
+    # head_dim 16 differs from hidden_size / heads = 8, as in every released Qwen3.
+    "qwen3": dict(model_type="qwen3", architectures=["Qwen3ForCausalLM"], num_key_value_heads=2, head_dim=16,
+                  rope_theta=1000000.0, tie_word_embeddings=True, attention_bias=False, use_sliding_window=False,
+                  sliding_window=None, max_window_layers=2),
 }
 
 
-def main():
+def main(only):
     ids = torch.randint(0, 96, (2, 9), generator=seeded(7))
     labels = ids.clone()
     labels[0, :3] = -100  # a prompt that is not scored
     labels[1, 5] = -100
     for seed, (name, extra) in enumerate(VARIANTS.items()):
+        if only and name not in only:
+            continue
         cfg = dict(BASE, **extra)
         model = Reference(cfg, 100 + seed)
         folder = os.path.join(MODELS_DIR, name)
@@ -188,6 +206,8 @@ def main():
         for k, p in model.params.items():
             out["grad." + k] = p.grad
         save_golden("model_" + name, out)
+    if only:
+        return
     # One bf16 copy of a model, as many Hub checkpoints are stored.
     src = os.path.join(MODELS_DIR, "llama_gqa")
     dst = os.path.join(MODELS_DIR, "llama_gqa_bf16")
@@ -249,5 +269,10 @@ def full_finetune_trajectory():
 
 
 if __name__ == "__main__":
-    main()
-    full_finetune_trajectory()
+    selected = set(sys.argv[1:])
+    unknown = selected - set(VARIANTS)
+    if unknown:
+        sys.exit(f"unknown variant(s) {sorted(unknown)}; known: {list(VARIANTS)}")
+    main(selected)
+    if not selected:
+        full_finetune_trajectory()

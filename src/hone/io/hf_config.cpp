@@ -214,7 +214,7 @@ ModelConfig default_model_config(const std::string& model_type) {
   c.sliding_window = d.sliding_window;
   c.use_sliding_window = f.sliding == SlidingPolicy::kEveryLayer && d.sliding_window.has_value();
   c.max_window_layers = d.max_window_layers;
-  c.head_dim = c.hidden_size / c.num_attention_heads;
+  c.head_dim = d.head_dim > 0 ? d.head_dim : c.hidden_size / c.num_attention_heads;
   c.sliding_layers = resolve_sliding_layers(c);
   return c;
 }
@@ -256,6 +256,9 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
                                       c.num_attention_heads, ")"));
   if (r.given("head_dim")) {
     c.head_dim = r.positive("head_dim", 0);
+  } else if (f.defaults.head_dim > 0) {  // a family whose config class sets its own (Qwen3: 128)
+    r.mark_used("head_dim");
+    c.head_dim = f.defaults.head_dim;
   } else {
     r.mark_used("head_dim");
     if (c.hidden_size % c.num_attention_heads != 0)

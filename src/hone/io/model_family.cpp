@@ -16,6 +16,15 @@ constexpr TensorNamePair kLlamaLayer[] = {
     {"mlp.down_proj", "ffn_down"},
 };
 
+// Qwen3 adds the per-head q/k norms (llama.cpp's attn_q_norm / attn_k_norm).
+constexpr TensorNamePair kQwen3Layer[] = {
+    {"input_layernorm", "attn_norm"},         {"self_attn.q_proj", "attn_q"}, {"self_attn.k_proj", "attn_k"},
+    {"self_attn.v_proj", "attn_v"},           {"self_attn.o_proj", "attn_output"},
+    {"self_attn.q_norm", "attn_q_norm"},      {"self_attn.k_norm", "attn_k_norm"},
+    {"post_attention_layernorm", "ffn_norm"}, {"mlp.gate_proj", "ffn_gate"}, {"mlp.up_proj", "ffn_up"},
+    {"mlp.down_proj", "ffn_down"},
+};
+
 constexpr TensorNamePair kGlobal[] = {
     {"model.embed_tokens", "token_embd"},
     {"model.norm", "output_norm"},
@@ -52,6 +61,13 @@ FamilyDefaults qwen2_defaults() {
   return d;
 }
 
+// Qwen3Config(): Qwen2's sizes with an explicit head_dim of 128.
+FamilyDefaults qwen3_defaults() {
+  FamilyDefaults d = qwen2_defaults();
+  d.head_dim = 128;
+  return d;
+}
+
 const std::vector<ModelFamily>& table() {
   static const std::vector<ModelFamily> rows = {
       {.model_type = "llama",
@@ -62,6 +78,7 @@ const std::vector<ModelFamily>& table() {
        .bias = BiasPolicy::kAttentionBias,
        .sliding = SlidingPolicy::kNone,
        .reads_llama_mlp_keys = true,
+       .qk_norm = false,
        .defaults = llama_defaults(),
        .layer_tensors = kLlamaLayer},
       {.model_type = "mistral",
@@ -72,6 +89,7 @@ const std::vector<ModelFamily>& table() {
        .bias = BiasPolicy::kNone,
        .sliding = SlidingPolicy::kEveryLayer,
        .reads_llama_mlp_keys = false,
+       .qk_norm = false,
        .defaults = mistral_defaults(),
        .layer_tensors = kLlamaLayer},
       {.model_type = "qwen2",
@@ -82,8 +100,20 @@ const std::vector<ModelFamily>& table() {
        .bias = BiasPolicy::kQkv,
        .sliding = SlidingPolicy::kFromMaxWindowLayers,
        .reads_llama_mlp_keys = false,
+       .qk_norm = false,
        .defaults = qwen2_defaults(),
        .layer_tensors = kLlamaLayer},
+      {.model_type = "qwen3",
+       .architecture = "Qwen3ForCausalLM",
+       .gguf_architecture = "qwen3",
+       .owns_gguf_architecture = true,
+       .gguf_permutes_qk = false,
+       .bias = BiasPolicy::kAttentionBias,  // Qwen3Config's attention_bias (false in released models)
+       .sliding = SlidingPolicy::kFromMaxWindowLayers,
+       .reads_llama_mlp_keys = false,
+       .qk_norm = true,
+       .defaults = qwen3_defaults(),
+       .layer_tensors = kQwen3Layer},
   };
   return rows;
 }

@@ -42,6 +42,7 @@ struct FamilyDefaults {
   int64_t num_hidden_layers = 32;
   int64_t num_attention_heads = 32;
   int64_t num_key_value_heads = 0;  // 0: as many as attention heads
+  int64_t head_dim = 0;             // 0: hidden_size / num_attention_heads (Qwen3 has its own)
   int64_t max_position_embeddings = 2048;
   double rms_norm_eps = 1e-6;
   double rope_theta = 10000.0;
@@ -63,6 +64,8 @@ struct ModelFamily {
   SlidingPolicy sliding;
   // LlamaConfig's mlp_bias and pretraining_tp, refused when they would change the result.
   bool reads_llama_mlp_keys;
+  // A per-head RMSNorm of q and k (self_attn.q_norm / k_norm, [head_dim]) before RoPE (Qwen3).
+  bool qk_norm;
   FamilyDefaults defaults;
   std::span<const TensorNamePair> layer_tensors;  // per-layer modules, HF <-> GGUF
 };

@@ -25,6 +25,7 @@ int64_t DecoderConfig::parameter_count() const {
                       + 2 * hidden_size;                                         // two norms
   if (qkv_bias) per_layer += q + 2 * kv;
   if (o_bias) per_layer += hidden_size;
+  if (qk_norm) per_layer += 2 * head_dim;
   int64_t total = num_layers * per_layer + vocab_size * hidden_size + hidden_size;
   if (!tie_word_embeddings) total += vocab_size * hidden_size;
   return total;

@@ -28,6 +28,7 @@ struct DecoderConfig {
   bool tie_word_embeddings = false;
   bool qkv_bias = false;  // qwen2; llama with attention_bias
   bool o_bias = false;    // llama with attention_bias
+  bool qk_norm = false;   // RMSNorm over each head of q and k before RoPE (qwen3)
   std::optional<int64_t> sliding_window;  // an active window: longer sequences are refused
   std::vector<int32_t> bos_token_ids, eos_token_ids;
   std::optional<int32_t> pad_token_id;

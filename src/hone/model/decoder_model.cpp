@@ -48,6 +48,10 @@ DecoderModel::DecoderModel(DecoderConfig config) : config_(std::move(config)) {
     l.k_proj = make_linear(p + "self_attn.k_proj", c.num_kv_heads * c.head_dim, c.hidden_size, c.qkv_bias);
     l.v_proj = make_linear(p + "self_attn.v_proj", c.num_kv_heads * c.head_dim, c.hidden_size, c.qkv_bias);
     l.o_proj = make_linear(p + "self_attn.o_proj", c.hidden_size, c.num_heads * c.head_dim, c.o_bias);
+    if (c.qk_norm) {
+      l.q_norm = Tensor::empty({c.head_dim}).set_name(p + "self_attn.q_norm.weight");
+      l.k_norm = Tensor::empty({c.head_dim}).set_name(p + "self_attn.k_norm.weight");
+    }
     l.gate_proj = make_linear(p + "mlp.gate_proj", c.intermediate_size, c.hidden_size, false);
     l.up_proj = make_linear(p + "mlp.up_proj", c.intermediate_size, c.hidden_size, false);
     l.down_proj = make_linear(p + "mlp.down_proj", c.hidden_size, c.intermediate_size, false);
@@ -66,6 +70,8 @@ std::vector<std::pair<std::string, Tensor*>> DecoderModel::named_parameters() {
       out.emplace_back(m->name + ".weight", &m->weight);
       if (m->bias.defined()) out.emplace_back(m->name + ".bias", &m->bias);
     }
+    for (Tensor* norm : {&l.q_norm, &l.k_norm})
+      if (norm->defined()) out.emplace_back(norm->name(), norm);
     for (LinearModule* m : {&l.gate_proj, &l.up_proj, &l.down_proj}) out.emplace_back(m->name + ".weight", &m->weight);
     out.emplace_back(l.input_layernorm.name(), &l.input_layernorm);
     out.emplace_back(l.post_attention_layernorm.name(), &l.post_attention_layernorm);
@@ -86,7 +92,7 @@ std::vector<LinearModule*> DecoderModel::linear_modules() {
 void DecoderModel::init_random(uint64_t seed, double std) {
   uint64_t stream = 0;
   for (auto& [name, t] : named_parameters()) {
-    if (name.find("layernorm") != std::string::npos || name == "model.norm.weight") {
+    if (name.size() > 11 && name.compare(name.size() - 11, 11, "norm.weight") == 0) {  // every RMSNorm
       t->fill(1.0);
     } else if (name.size() > 5 && name.compare(name.size() - 5, 5, ".bias") == 0) {
       t->fill(0.0);
@@ -109,6 +115,10 @@ Tensor DecoderModel::layer_forward(DecoderLayer& l, int64_t index, const Tensor&
   Tensor q = reshape(l.q_proj.forward(x), Shape{B, T, c.num_heads, c.head_dim});
   Tensor k = reshape(l.k_proj.forward(x), Shape{B, T, c.num_kv_heads, c.head_dim});
   Tensor v = reshape(l.v_proj.forward(x), Shape{B, T, c.num_kv_heads, c.head_dim});
+  if (c.qk_norm) {  // over the last dimension: each head on its own
+    q = rms_norm(q, l.q_norm, c.rms_norm_eps);
+    k = rms_norm(k, l.k_norm, c.rms_norm_eps);
+  }
   q = rope(q, positions, rope_);
   k = rope(k, positions, rope_);
   if (options.cache) std::tie(k, v) = options.cache->append(index, k, v);

@@ -19,6 +19,7 @@ struct DecoderLayer {
   Tensor input_layernorm;           // model.layers.N.input_layernorm.weight
   Tensor post_attention_layernorm;  // model.layers.N.post_attention_layernorm.weight
   LinearModule q_proj, k_proj, v_proj, o_proj;  // model.layers.N.self_attn.*
+  Tensor q_norm, k_norm;  // model.layers.N.self_attn.{q,k}_norm.weight [head_dim] (qk_norm only)
   LinearModule gate_proj, up_proj, down_proj;   // model.layers.N.mlp.*
 };
 

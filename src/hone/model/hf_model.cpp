@@ -23,6 +23,7 @@ DecoderConfig decoder_config_from_hf(const ModelConfig& hf) {
   c.tie_word_embeddings = hf.tie_word_embeddings;
   c.qkv_bias = hf.qkv_bias();
   c.o_bias = hf.o_proj_bias();
+  c.qk_norm = hf.family().qk_norm;
   c.rope.head_dim = hf.head_dim;
   c.rope.theta = hf.rope_theta;
   c.rope.layout = RopeLayout::RotateHalf;

@@ -42,6 +42,7 @@ Json config_summary(const DecoderConfig& c) {
   j["tie_word_embeddings"] = c.tie_word_embeddings;
   j["qkv_bias"] = c.qkv_bias;
   j["o_bias"] = c.o_bias;
+  j["qk_norm"] = c.qk_norm;
   j["sliding_window"] = c.sliding_window ? Json(*c.sliding_window) : Json(nullptr);
   j["bos_token_ids"] = c.bos_token_ids;
   j["eos_token_ids"] = c.eos_token_ids;
