@@ -2,8 +2,12 @@
 // (tests/reference/golden_optim.py), plus state save/restore and option errors.
 #include <gtest/gtest.h>
 
+#include <functional>
+
+#include "hone/optim/adamw.h"
 #include "hone/optim/clip.h"
-#include "hone/optim/optimizer.h"
+#include "hone/optim/optimizer_registry.h"
+#include "hone/optim/sgd.h"
 #include "hone/optim/schedule.h"
 #include "support/golden.h"
 
@@ -13,9 +17,12 @@ namespace {
 using testing::expect_close;
 using testing::Golden;
 
+// Builds an optimizer through the registry over the given groups.
+using MakeOptimizer = std::function<std::unique_ptr<Optimizer>(std::vector<ParamGroup>)>;
+
 struct Case {
   const char* golden;
-  OptimizerOptions options;
+  MakeOptimizer make;
   const char* schedule;
   double peak_lr;
   double max_norm;
@@ -33,7 +40,7 @@ TEST_P(OptimizerTrajectory, MatchesPyTorchStepByStep) {
   const Case& c = GetParam();
   Golden g(c.golden);
   Tensor w, b;
-  auto opt = make_optimizer(c.options, make_groups(g, w, b));
+  auto opt = c.make(make_groups(g, w, b));
   LrSchedule sched{c.schedule, c.peak_lr, 3, 10, 0.0};
   sched.validate();
   const auto lrs = g.get("lr").to_doubles();
@@ -52,21 +59,13 @@ TEST_P(OptimizerTrajectory, MatchesPyTorchStepByStep) {
   }
 }
 
-OptimizerOptions adamw(double b1, double b2, double eps) {
-  OptimizerOptions o;
-  o.type = "adamw";
-  o.beta1 = b1;
-  o.beta2 = b2;
-  o.eps = eps;
-  return o;
+MakeOptimizer adamw(double b1, double b2, double eps) {
+  return [=](std::vector<ParamGroup> groups) { return make_optimizer("adamw", AdamWOptions{b1, b2, eps}, std::move(groups)); };
 }
-OptimizerOptions sgd(double momentum, double dampening, bool nesterov) {
-  OptimizerOptions o;
-  o.type = "sgd";
-  o.momentum = momentum;
-  o.dampening = dampening;
-  o.nesterov = nesterov;
-  return o;
+MakeOptimizer sgd(double momentum, double dampening, bool nesterov) {
+  return [=](std::vector<ParamGroup> groups) {
+    return make_optimizer("sgd", SgdOptions{momentum, dampening, nesterov}, std::move(groups));
+  };
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -80,7 +79,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(OptimizerState, SaveAndRestoreContinuesIdentically) {
   Golden g("optim_adamw_cosine");
   Tensor w1, b1, w2, b2;
-  auto a = make_optimizer(adamw(0.9, 0.999, 1e-8), make_groups(g, w1, b1));
+  auto a = adamw(0.9, 0.999, 1e-8)(make_groups(g, w1, b1));
   auto set_grads = [&](Tensor& w, Tensor& b, int step) {
     w.impl().grad = g.get("grad." + std::to_string(step) + ".w").clone().impl_ptr();
     b.impl().grad = g.get("grad." + std::to_string(step) + ".b").clone().impl_ptr();
@@ -90,7 +89,7 @@ TEST(OptimizerState, SaveAndRestoreContinuesIdentically) {
     a->step(1e-2);
   }
   const OptimizerState saved = a->state();
-  auto b = make_optimizer(adamw(0.9, 0.999, 1e-8), make_groups(g, w2, b2));
+  auto b = adamw(0.9, 0.999, 1e-8)(make_groups(g, w2, b2));
   w2.copy_from(w1);
   b2.copy_from(b1);
   b->load_state(saved);
@@ -104,20 +103,18 @@ TEST(OptimizerState, SaveAndRestoreContinuesIdentically) {
   EXPECT_EQ(w1.to_doubles(), w2.to_doubles());
   EXPECT_EQ(b1.to_doubles(), b2.to_doubles());
   // State for the wrong optimizer is refused.
-  auto s = make_optimizer(sgd(0.9, 0, false), make_groups(g, w2, b2));
+  auto s = sgd(0.9, 0, false)(make_groups(g, w2, b2));
   EXPECT_THROW(s->load_state(saved), Error);
 }
 
 TEST(OptimizerOptions, BadValuesAreClearErrors) {
   Golden g("optim_adamw_cosine");
   Tensor w, b;
-  OptimizerOptions bad;
-  bad.type = "adagrad";
-  EXPECT_THROW(make_optimizer(bad, make_groups(g, w, b)), Error);
-  EXPECT_THROW(make_optimizer(adamw(1.0, 0.999, 1e-8), make_groups(g, w, b)), Error);
-  EXPECT_THROW(make_optimizer(sgd(0.0, 0.0, true), make_groups(g, w, b)), Error);
+  EXPECT_THROW(make_optimizer("adagrad", nullptr, make_groups(g, w, b)), Error);
+  EXPECT_THROW(adamw(1.0, 0.999, 1e-8)(make_groups(g, w, b)), Error);
+  EXPECT_THROW(sgd(0.0, 0.0, true)(make_groups(g, w, b)), Error);
   Tensor unnamed = Tensor::zeros({2}).set_requires_grad(true);
-  EXPECT_THROW(make_optimizer(adamw(0.9, 0.99, 1e-8), {ParamGroup{"g", {unnamed}}}), Error);
+  EXPECT_THROW(adamw(0.9, 0.99, 1e-8)({ParamGroup{"g", {unnamed}}}), Error);
   LrSchedule s{"exponential", 1e-3, 0, 10};
   EXPECT_THROW(s.validate(), Error);
 }

@@ -26,7 +26,7 @@ TEST_P(LoraAdamWTrajectory, TenStepsMatchTorchAdamW) {
   group.name = "lora";
   group.params = lora.trainable_parameters();
   group.weight_decay = 0.01;
-  AdamW adamw({group}, 0.9, 0.999, 1e-8);
+  AdamW adamw({group}, AdamWOptions{0.9, 0.999, 1e-8});
   const auto expected_losses = g.get("trajectory.loss").to_doubles();
   ASSERT_EQ(expected_losses.size(), 10u);
   for (size_t step = 0; step < expected_losses.size(); ++step) {

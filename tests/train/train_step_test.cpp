@@ -12,6 +12,7 @@
 #include "hone/autograd/backward.h"
 #include "hone/autograd/grad_mode.h"
 #include "hone/model/hf_model.h"
+#include "hone/optim/sgd.h"
 #include "hone/train/interrupt.h"
 #include "hone/train/train_step.h"
 #include "hone/train/trainer.h"
@@ -141,9 +142,7 @@ Batch token_batch() {
 TEST(TrainStep, ForwardOnlySourceEstimatesTheDirectionalDerivativeAndDrivesTheUpdate) {
   auto model = load_hf_model(kModel);
   const std::vector<Tensor> params = all_parameters(*model);
-  OptimizerOptions sgd;
-  sgd.type = "sgd";
-  auto optimizer = make_optimizer(sgd, {ParamGroup{"all", params, 0.0, 1.0}});
+  auto optimizer = make_optimizer("sgd", SgdOptions{}, {ParamGroup{"all", params, 0.0, 1.0}});
   const std::vector<Batch> micro{token_batch(), token_batch()};
 
   // Backpropagation's gradient, with lr 0 so the parameters stay where they are.

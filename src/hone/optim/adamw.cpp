@@ -2,18 +2,42 @@
 
 #include <cmath>
 
+#include "hone/optim/optimizer_registry.h"
+
 namespace hone {
 
-AdamW::AdamW(std::vector<ParamGroup> groups, double beta1, double beta2, double eps)
-    : Optimizer(std::move(groups)), beta1_(beta1), beta2_(beta2), eps_(eps) {
-  HONE_CHECK(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "adamw: betas must be in [0, 1), got ", beta1, ", ",
-             beta2);
-  HONE_CHECK(eps > 0, "adamw: eps must be positive, got ", eps);
+const OptionSection<AdamWOptions>& adamw_section() {
+  static const auto section = OptionSection<AdamWOptions>("")
+                                  .add("adam_beta1", &AdamWOptions::beta1, "AdamW beta1", in_range(0.0, 1.0))
+                                  .add("adam_beta2", &AdamWOptions::beta2, "AdamW beta2", in_range(0.0, 1.0))
+                                  .add("adam_epsilon", &AdamWOptions::eps, "AdamW epsilon", positive<double>());
+  return section;
+}
+
+const OptimizerEntry& adamw_optimizer() {
+  static const OptimizerEntry entry{
+      "adamw", &adamw_section(), {"beta1", "beta2", "eps"}, [](std::vector<ParamGroup> groups, const void* options) {
+        return std::unique_ptr<Optimizer>(std::make_unique<AdamW>(std::move(groups), *static_cast<const AdamWOptions*>(options)));
+      }};
+  return entry;
+}
+
+AdamW::AdamW(std::vector<ParamGroup> groups, const AdamWOptions& options) : Optimizer(std::move(groups)) {
+  for (const ParamGroup& g : groups_) {
+    const GroupSettings b{g.option("beta1", options.beta1), g.option("beta2", options.beta2), g.option("eps", options.eps)};
+    HONE_CHECK(b.beta1 >= 0 && b.beta1 < 1 && b.beta2 >= 0 && b.beta2 < 1, "adamw: betas must be in [0, 1), got ",
+               b.beta1, ", ", b.beta2, g.options.empty() ? "" : " (parameter group '" + g.name + "')");
+    HONE_CHECK(b.eps > 0, "adamw: eps must be positive, got ", b.eps,
+               g.options.empty() ? "" : " (parameter group '" + g.name + "')");
+    group_settings_.push_back(b);
+  }
 }
 
 void AdamW::step(double base_lr) {
   ++steps_;
-  for (ParamGroup& group : groups_) {
+  for (size_t gi = 0; gi < groups_.size(); ++gi) {
+    ParamGroup& group = groups_[gi];
+    const double beta1 = group_settings_[gi].beta1, beta2 = group_settings_[gi].beta2;
     const float lr = float(base_lr * group.lr_scale);
     const float decay = float(1.0 - double(lr) * group.weight_decay);
     for (Tensor& p : group.params) {
@@ -25,11 +49,11 @@ void AdamW::step(double base_lr) {
         m.exp_avg_sq = Tensor::zeros(p.shape());
       }
       ++m.step;
-      const float b1 = float(beta1_), b2 = float(beta2_);
-      const double bias1 = 1.0 - std::pow(beta1_, double(m.step));
+      const float b1 = float(beta1), b2 = float(beta2);
+      const double bias1 = 1.0 - std::pow(beta1, double(m.step));
       const float step_size = float(double(lr) / bias1);
-      const float bias2_sqrt = float(std::sqrt(1.0 - std::pow(beta2_, double(m.step))));
-      const float eps = float(eps_);
+      const float bias2_sqrt = float(std::sqrt(1.0 - std::pow(beta2, double(m.step))));
+      const float eps = float(group_settings_[gi].eps);
       float* w = p.data<float>();
       const float* gr = g.data<float>();
       float* ea = m.exp_avg.data<float>();

@@ -3,12 +3,22 @@
 #pragma once
 
 #include "hone/optim/optimizer.h"
+#include "hone/util/option_section.h"
 
 namespace hone {
 
+struct AdamWOptions {
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+};
+
+// Its recipe keys: adam_beta1, adam_beta2, adam_epsilon (top-level, the names recipes have
+// always used). A group may override them with the options "beta1", "beta2", "eps", as a
+// torch.optim parameter group does.
+const OptionSection<AdamWOptions>& adamw_section();
+
 class AdamW : public Optimizer {
  public:
-  AdamW(std::vector<ParamGroup> groups, double beta1, double beta2, double eps);
+  AdamW(std::vector<ParamGroup> groups, const AdamWOptions& options);
   void step(double lr) override;
   OptimizerState state() const override;
   void load_state(const OptimizerState& state) override;
@@ -18,7 +28,10 @@ class AdamW : public Optimizer {
     Tensor exp_avg, exp_avg_sq;
     int64_t step = 0;  // per parameter: a parameter without a gradient does not advance
   };
-  double beta1_, beta2_, eps_;
+  struct GroupSettings {
+    double beta1, beta2, eps;
+  };
+  std::vector<GroupSettings> group_settings_;  // per group: the options, with the group's overrides
   std::map<std::string, Moments> moments_;
 };
 

@@ -2,8 +2,6 @@
 
 #include <set>
 
-#include "hone/optim/adamw.h"
-#include "hone/optim/sgd.h"
 
 namespace hone {
 
@@ -25,10 +23,11 @@ void Optimizer::zero_grad() {
     for (Tensor& p : g.params) p.zero_grad();
 }
 
-std::unique_ptr<Optimizer> make_optimizer(const OptimizerOptions& o, std::vector<ParamGroup> groups) {
-  if (o.type == "adamw") return std::make_unique<AdamW>(std::move(groups), o.beta1, o.beta2, o.eps);
-  if (o.type == "sgd") return std::make_unique<Sgd>(std::move(groups), o.momentum, o.dampening, o.nesterov);
-  HONE_FAIL("optimizer: unknown type '", o.type, "' (expected adamw or sgd)");
+double ParamGroup::option(const std::string& key, double fallback) const {
+  if (!options.contains(key)) return fallback;
+  const nlohmann::json& v = options[key];
+  HONE_CHECK(v.is_number(), "parameter group '", name, "': option '", key, "' must be a number, got ", v.dump());
+  return v.get<double>();
 }
 
 }  // namespace hone

@@ -1,7 +1,8 @@
 // Optimizers update trainable tensors from their accumulated .grad. Parameters come in groups
 // with per-group options (weight decay off for biases and norms, a learning-rate multiplier for
-// LoRA+ style setups); state is per parameter and serialises by parameter name, so a resumed
-// run continues bit for bit.
+// LoRA+'s B matrices, and an option bag for the rest: an optimizer's own settings per group, a
+// GaLore rank); state is per parameter and serialises by parameter name, so a resumed run
+// continues bit for bit. Optimizers are built by name through optim/optimizer_registry.h.
 #pragma once
 
 #include <map>
@@ -20,6 +21,13 @@ struct ParamGroup {
   std::vector<Tensor> params;     // leaf f32 tensors with requires_grad; each must have a name
   double weight_decay = 0.0;
   double lr_scale = 1.0;          // this group's lr = schedule lr * lr_scale
+  // Further options for this group, by key ({"beta2": 0.99}, {"galore.rank": 128}); the
+  // optimizer's registry entry lists the keys it reads, and make_optimizer refuses any other.
+  nlohmann::json options = nlohmann::json::object();
+
+  // The number under `key`, or `fallback` when the group does not set it; Error naming the
+  // group and key when it is not a number.
+  double option(const std::string& key, double fallback) const;
 };
 
 // Optimizer state that goes into a checkpoint: tensors by name plus JSON scalars.
@@ -54,15 +62,5 @@ class Optimizer {
   std::vector<ParamGroup> groups_;
   int64_t steps_ = 0;
 };
-
-// Options shared by the factory and the recipe layer.
-struct OptimizerOptions {
-  std::string type = "adamw";  // adamw | sgd
-  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;  // adamw
-  double momentum = 0.0, dampening = 0.0;          // sgd
-  bool nesterov = false;                           // sgd
-};
-
-std::unique_ptr<Optimizer> make_optimizer(const OptimizerOptions& options, std::vector<ParamGroup> groups);
 
 }  // namespace hone

@@ -1,19 +1,42 @@
 #include "hone/optim/sgd.h"
 
+#include "hone/optim/optimizer_registry.h"
+
 namespace hone {
 
-Sgd::Sgd(std::vector<ParamGroup> groups, double momentum, double dampening, bool nesterov)
-    : Optimizer(std::move(groups)), momentum_(momentum), dampening_(dampening), nesterov_(nesterov) {
-  HONE_CHECK(momentum >= 0, "sgd: momentum must be >= 0, got ", momentum);
-  HONE_CHECK(!nesterov || (momentum > 0 && dampening == 0), "sgd: nesterov needs momentum > 0 and dampening 0");
+const OptionSection<SgdOptions>& sgd_section() {
+  static const auto section = OptionSection<SgdOptions>("").add("momentum", &SgdOptions::momentum, "SGD momentum",
+                                                                at_least(0.0));
+  return section;
+}
+
+const OptimizerEntry& sgd_optimizer() {
+  static const OptimizerEntry entry{
+      "sgd", &sgd_section(), {"momentum", "dampening"}, [](std::vector<ParamGroup> groups, const void* options) {
+        return std::unique_ptr<Optimizer>(std::make_unique<Sgd>(std::move(groups), *static_cast<const SgdOptions*>(options)));
+      }};
+  return entry;
+}
+
+Sgd::Sgd(std::vector<ParamGroup> groups, const SgdOptions& options)
+    : Optimizer(std::move(groups)), nesterov_(options.nesterov) {
+  for (const ParamGroup& g : groups_) {
+    const GroupSettings s{g.option("momentum", options.momentum), g.option("dampening", options.dampening)};
+    const std::string where = g.options.empty() ? "" : " (parameter group '" + g.name + "')";
+    HONE_CHECK(s.momentum >= 0, "sgd: momentum must be >= 0, got ", s.momentum, where);
+    HONE_CHECK(!nesterov_ || (s.momentum > 0 && s.dampening == 0), "sgd: nesterov needs momentum > 0 and dampening 0", where);
+    group_settings_.push_back(s);
+  }
 }
 
 void Sgd::step(double base_lr) {
   ++steps_;
-  for (ParamGroup& group : groups_) {
+  for (size_t gi = 0; gi < groups_.size(); ++gi) {
+    ParamGroup& group = groups_[gi];
+    const double momentum = group_settings_[gi].momentum;
     const float lr = float(base_lr * group.lr_scale);
     const float wd = float(group.weight_decay);
-    const float mom = float(momentum_), damp = float(dampening_);
+    const float mom = float(momentum), damp = float(group_settings_[gi].dampening);
     for (Tensor& p : group.params) {
       const Tensor g = p.grad();
       if (!g.defined()) continue;
@@ -22,7 +45,7 @@ void Sgd::step(double base_lr) {
       const int64_t n = p.numel();
       float* buf = nullptr;
       bool first = false;
-      if (momentum_ != 0) {
+      if (momentum != 0) {
         Tensor& b = buffers_[p.name()];
         first = !b.defined();
         if (first) b = Tensor::empty(p.shape());

@@ -7,7 +7,8 @@
 #include "hone/autograd/grad_mode.h"
 #include "hone/eval/generate.h"
 #include "hone/model/decoder_model.h"
-#include "hone/optim/optimizer.h"
+#include "hone/optim/adamw.h"
+#include "hone/optim/optimizer_registry.h"
 #include "hone/peft/lora_model.h"
 #include "hone/tensor/allocator.h"
 #include "hone/train/train_step.h"
@@ -101,8 +102,7 @@ nlohmann::ordered_json bench_train(const BenchOptions& o, bool lora) {
       params.push_back(*t);
     }
   }
-  OptimizerOptions oo;
-  auto opt = make_optimizer(oo, {ParamGroup{"all", params, 0.0, 1.0}});
+  auto opt = make_optimizer("adamw", AdamWOptions{}, {ParamGroup{"all", params, 0.0, 1.0}});
   // The step the trainer runs, with what PyTorch's reference step does: no clipping (nor
   // measuring the norm), one micro-batch, a constant learning rate.
   TrainStepOptions step_options;

@@ -40,13 +40,9 @@ const OptionSection<TrainRecipe>& top_level_section() {
           .add("method", &R::method, "Fine-tuning method: lora or full")
           .add("gradient_checkpointing", &R::gradient_checkpointing,
                "Recompute each layer's activations in backward (less memory, ~1/3 slower)")
-          .add("optimizer", &R::optimizer, "Optimizer: adamw or sgd")
+          .add("optimizer", &R::optimizer, "Optimizer: " + optimizer_names())
           .add("lr", &R::lr, "Peak learning rate")
           .add("weight_decay", &R::weight_decay, "Decoupled weight decay (AdamW) or L2 (SGD); not applied to biases and norms")
-          .add("adam_beta1", &R::adam_beta1, "AdamW beta1")
-          .add("adam_beta2", &R::adam_beta2, "AdamW beta2")
-          .add("adam_epsilon", &R::adam_epsilon, "AdamW epsilon")
-          .add("momentum", &R::momentum, "SGD momentum")
           .add("schedule", &R::schedule, "Learning-rate schedule: constant, linear or cosine (after warmup)")
           .add("warmup_steps", &R::warmup_steps, "Linear warmup steps")
           .add("min_lr_ratio", &R::min_lr_ratio, "Floor of the linear/cosine decay as a fraction of lr")
@@ -71,10 +67,19 @@ std::vector<std::pair<const AnyOptionSection*, std::function<const void*(const T
   return {{&lora_section(), [](const TrainRecipe& r) -> const void* { return &r.lora; }}};
 }
 
+// An optimizer's key bound to its options struct in a recipe's optimizer_sections.
+RecipeKey bind_optimizer_key(const OptionKey& k, const std::string& optimizer) {
+  return bind(k, [optimizer](const TrainRecipe& r) { return optimizer_options(r, optimizer); });
+}
+
 std::vector<RecipeKey> make_keys() {
   std::vector<RecipeKey> keys;
   for (const OptionKey& k : top_level_section().keys()) {
     keys.push_back(bind(k, [](const TrainRecipe& r) -> const void* { return &r; }));
+    // The optimizers' sections follow the optimizer keys every optimizer shares.
+    if (k.key == "weight_decay")
+      for (const OptimizerEntry* e : optimizer_entries())
+        for (const OptionKey& ok : e->options->keys()) keys.push_back(bind_optimizer_key(ok, e->name));
     // Each method's section follows the key that chooses the method.
     if (k.key == "method")
       for (const auto& [section, at] : method_sections())
@@ -131,6 +136,15 @@ void flatten(const YAML::Node& node, const std::string& prefix, std::map<std::st
 }
 
 }  // namespace
+
+const void* optimizer_options(const TrainRecipe& recipe, const std::string& name) {
+  const OptimizerEntry& entry = optimizer_entry(name);
+  const auto it = recipe.optimizer_sections.find(name);
+  HONE_CHECK(it != recipe.optimizer_sections.end(), "the recipe holds no options for optimizer '", name, "'");
+  const void* values = entry.options->values_in(const_cast<std::any&>(it->second));
+  HONE_CHECK(values, "the recipe's options for optimizer '", name, "' are not its section's struct");
+  return values;
+}
 
 const std::vector<RecipeKey>& recipe_keys() {
   static const std::vector<RecipeKey> keys = make_keys();
@@ -196,7 +210,9 @@ void TrainRecipe::validate() const {
   HONE_CHECK(truncation == "right" || truncation == "left", "key 'truncation': right or left, got '", truncation, "'");
   HONE_CHECK(method == "lora" || method == "full", "key 'method': lora or full, got '", method, "'");
   if (method == "lora") with_context("lora", [&] { lora.validate(); });
-  HONE_CHECK(optimizer == "adamw" || optimizer == "sgd", "key 'optimizer': adamw or sgd, got '", optimizer, "'");
+  const OptimizerEntry& chosen =
+      with_context("key 'optimizer'", [&]() -> const OptimizerEntry& { return optimizer_entry(optimizer); });
+  chosen.options->validate_at(optimizer_options(*this, optimizer));  // "adam_beta1 must be in [0, 1), got 1"
   HONE_CHECK(lr >= 0, "key 'lr': must be >= 0, got ", lr);
   HONE_CHECK(weight_decay >= 0, "key 'weight_decay': must be >= 0");
   HONE_CHECK(schedule == "constant" || schedule == "linear" || schedule == "cosine",

@@ -3,12 +3,14 @@
 // winning. The key names are the interface scripts use: keep them stable.
 #pragma once
 
+#include <any>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "hone/optim/optimizer_registry.h"
 #include "hone/peft/lora_config.h"
 
 namespace hone {
@@ -32,11 +34,12 @@ struct TrainRecipe {
   bool gradient_checkpointing = false;
 
   // Optimization
-  std::string optimizer = "adamw";   // adamw | sgd
+  std::string optimizer = "adamw";   // a name in optim/optimizer_registry.h
   double lr = 2e-4;
   double weight_decay = 0.0;
-  double adam_beta1 = 0.9, adam_beta2 = 0.999, adam_epsilon = 1e-8;
-  double momentum = 0.0;
+  // Each registered optimizer's options struct by name (its keys: adam_beta1, momentum, ...);
+  // read them with optimizer_options().
+  std::map<std::string, std::any> optimizer_sections = default_optimizer_options();
   std::string schedule = "constant"; // constant | linear | cosine
   int64_t warmup_steps = 0;
   double min_lr_ratio = 0.0;
@@ -74,6 +77,10 @@ struct RecipeKey {
   std::function<std::vector<std::string>(const TrainRecipe&)> items;  // a LIST's items
 };
 const std::vector<RecipeKey>& recipe_keys();
+
+// The options struct of optimizer `name` in `recipe` (what make_optimizer takes); Error listing
+// the registered optimizers for an unknown name.
+const void* optimizer_options(const TrainRecipe& recipe, const std::string& name);
 
 // The message for a key that is not in recipe_keys(), with the closest real key when one is.
 std::string unknown_recipe_key_message(const std::string& name);

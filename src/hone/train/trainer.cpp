@@ -21,16 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-OptimizerOptions optimizer_options(const TrainRecipe& r) {
-  OptimizerOptions o;
-  o.type = r.optimizer;
-  o.beta1 = r.adam_beta1;
-  o.beta2 = r.adam_beta2;
-  o.eps = r.adam_epsilon;
-  o.momentum = r.momentum;
-  return o;
-}
-
 DatasetOptions dataset_options(const TrainRecipe& r) {
   DatasetOptions o;
   o.format = r.format;
@@ -89,7 +79,7 @@ Trainer::Trainer(TrainRecipe recipe, TrainerCallbacks callbacks)
   method_ = make_training_method(recipe_, *model_, recipe_.model);
   auto groups = method_->param_groups(recipe_.weight_decay);
   for (const ParamGroup& g : groups) trainable_.insert(trainable_.end(), g.params.begin(), g.params.end());
-  optimizer_ = make_optimizer(optimizer_options(recipe_), std::move(groups));
+  optimizer_ = make_optimizer(recipe_.optimizer, optimizer_options(recipe_, recipe_.optimizer), std::move(groups));
   schedule_ = LrSchedule{recipe_.schedule, recipe_.lr, recipe_.warmup_steps, max_steps_, recipe_.min_lr_ratio};
   schedule_.validate();
   TrainStepOptions step_options;
