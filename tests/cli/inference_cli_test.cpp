@@ -158,7 +158,7 @@ TEST(InferenceCli, BadInputIsAOneLineErrorWithNonZeroExit) {
   expect_one_line_error(run("generate --model " + data("models/llama_gqa") + " --prompt-ids 1,x,3"), "item 1 ('x')");
   expect_one_line_error(run("generate --model " + data("models/llama_gqa") + " --prompt-ids 1,500"), "outside the vocabulary");
   expect_one_line_error(run("generate --model " + data("models/llama_gqa") + " --prompt hi"), "no tokenizer.json");
-  expect_one_line_error(run("generate --model " + data("models/llama_gqa") + " --prompt-ids 1 --top-p 2"), "--top-p");
+  expect_one_line_error(run("generate --model " + data("models/llama_gqa") + " --prompt-ids 1 --top-p 2"), "--top_p must be in (0, 1]");
   expect_one_line_error(run("export --model " + data("models/llama_gqa") + " --format gguf --dtype q4_0 --out /tmp/x.gguf"),
                         "--dtype must be f32, f16, bf16 or q8_0");
   expect_one_line_error(run("export --model " + data("models/llama_tied_llama3_mqa") + " --format gguf --out /tmp/x.gguf"),

@@ -126,10 +126,10 @@ TEST(Sampler, OutOfRangeOptionsAreErrorsNamingTheFlag) {
   EXPECT_NE(message(o).find("--temperature"), std::string::npos);
   o = {};
   o.top_p = 0;
-  EXPECT_NE(message(o).find("--top-p"), std::string::npos);
+  EXPECT_NE(message(o).find("--top_p"), std::string::npos);
   o = {};
   o.top_k = -2;
-  EXPECT_NE(message(o).find("--top-k"), std::string::npos);
+  EXPECT_NE(message(o).find("--top_k"), std::string::npos);
 }
 
 }  // namespace

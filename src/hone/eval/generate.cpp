@@ -15,7 +15,7 @@ Tensor last_position_logits(const DecoderModel& model, const Tensor& hidden) {
 GenerationResult generate(DecoderModel& model, const std::vector<int32_t>& prompt, const GenerationOptions& options,
                           const std::function<void(int32_t)>& on_token) {
   HONE_CHECK(!prompt.empty(), "generate: the prompt is empty (a model needs at least one token, e.g. BOS)");
-  HONE_CHECK(options.max_new_tokens >= 0, "--max-new-tokens must be >= 0");
+  HONE_CHECK(options.max_new_tokens >= 0, "--max_new_tokens must be >= 0");
   const int64_t vocab = model.config().vocab_size;
   for (size_t i = 0; i < prompt.size(); ++i)
     HONE_CHECK(prompt[i] >= 0 && prompt[i] < vocab, "prompt token ", prompt[i], " at position ", i,

@@ -11,8 +11,8 @@ namespace hone {
 
 void SamplingOptions::validate() const {
   HONE_CHECK(temperature >= 0 && std::isfinite(temperature), "--temperature must be >= 0, got ", temperature);
-  HONE_CHECK(top_k >= 0, "--top-k must be >= 0, got ", top_k);
-  HONE_CHECK(top_p > 0 && top_p <= 1, "--top-p must be in (0, 1], got ", top_p);
+  HONE_CHECK(top_k >= 0, "--top_k must be >= 0, got ", top_k);
+  HONE_CHECK(top_p > 0 && top_p <= 1, "--top_p must be in (0, 1], got ", top_p);
 }
 
 Sampler::Sampler(const SamplingOptions& options) : options_(options), rng_(options.seed, /*stream=*/0x5a3) {

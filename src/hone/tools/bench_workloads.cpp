@@ -163,7 +163,7 @@ void narrow_weights(DecoderModel& model, const std::string& dtype) {
   if (dtype == "f32") return;
   const DType d = dtype_from_name(dtype);
   HONE_CHECK(d == DType::BF16 || d == DType::F16 || d == DType::Q8_0,
-             "--weights-dtype must be f32, bf16, f16 or q8_0, got ", dtype);
+             "--weights_dtype must be f32, bf16, f16 or q8_0, got ", dtype);
   // Every matrix, the embedding table (and so a tied head) included, as llama.cpp stores a
   // converted model: the lookup dequantises the rows it gathers, the head is a q8_0 product.
   // Rows that are not whole q8_0 blocks (tiny's 688-wide down_proj) fall back to f16, as
