@@ -36,7 +36,7 @@ class SpsaGradients final : public GradientSource {
   GradientResult compute(StepLoss& loss, const std::vector<Tensor>& trainable) override {
     NoGradGuard no_grad;
     ++calls;
-    const std::vector<Tensor> z = directions(trainable, calls);
+    const std::vector<Tensor> z = directions(trainable, loss.step());
     std::vector<Tensor> saved;
     for (const Tensor& p : trainable) saved.push_back(p.clone());
     perturb(trainable, z, eps_);
@@ -57,11 +57,11 @@ class SpsaGradients final : public GradientSource {
     return r;
   }
 
-  // The +-1 direction of call number `call` for each tensor.
-  static std::vector<Tensor> directions(const std::vector<Tensor>& trainable, int64_t call) {
+  // The +-1 direction of each tensor at `step` (seeded by the step, so a resumed run draws the same).
+  static std::vector<Tensor> directions(const std::vector<Tensor>& trainable, int64_t step) {
     std::vector<Tensor> z;
     for (size_t i = 0; i < trainable.size(); ++i) {
-      const Rng rng(1234, uint64_t(call) * 1000 + i);
+      const Rng rng(1234, uint64_t(step) * 1000 + i);
       Tensor t = Tensor::empty(trainable[i].shape());
       for (int64_t j = 0; j < t.numel(); ++j) t.data<float>()[j] = rng.bits(uint64_t(j)) & 1 ? 1.0f : -1.0f;
       z.push_back(t);
@@ -165,7 +165,7 @@ TEST(TrainStep, ForwardOnlySourceEstimatesTheDirectionalDerivativeAndDrivesTheUp
   EXPECT_EQ(estimated.scored_tokens, 22);
   EXPECT_EQ(estimated.backward_s, 0.0);
 
-  const std::vector<Tensor> z = SpsaGradients::directions(params, 1);
+  const std::vector<Tensor> z = SpsaGradients::directions(params, 2);
   double directional = 0;
   for (size_t i = 0; i < params.size(); ++i)
     for (int64_t j = 0; j < params[i].numel(); ++j)
@@ -235,6 +235,10 @@ class BoundaryLog final : public StepHook {
  public:
   void on_epoch_begin(int64_t e) override { log.push_back("eb" + std::to_string(e)); }
   void on_step_begin(int64_t s) override { log.push_back("sb" + std::to_string(s)); }
+  void on_gradients(int64_t s, const std::vector<Tensor>& trained) override {
+    log.push_back("g" + std::to_string(s));
+    for (const Tensor& t : trained) EXPECT_TRUE(t.grad().defined()) << t.name() << " at step " << s;
+  }
   void on_step_end(int64_t s, double loss) override {
     log.push_back("se" + std::to_string(s));
     EXPECT_TRUE(std::isfinite(loss));
@@ -262,7 +266,8 @@ TEST(TrainStep, HooksSeeEveryStepAndEpochBoundaryInOrder) {
   // Three one-example micro-batches per epoch, two per step: epoch 0 runs out inside step 2.
   const TrainRecipe two = tiny_recipe("hooks", 4, 2);
   const Log straight = boundaries(two);
-  EXPECT_EQ(straight, (Log{"eb0", "sb1", "se1", "sb2", "se2", "ee0", "eb1", "sb3", "se3", "ee1", "eb2", "sb4", "se4"}));
+  EXPECT_EQ(straight, (Log{"eb0", "sb1", "g1", "se1", "sb2", "g2", "se2", "ee0", "eb1", "sb3", "g3", "se3", "ee1", "eb2", "sb4",
+                       "g4", "se4"}));
 
   // Stopped after step 2 and resumed: the same boundaries, none lost or repeated.
   Log resumed = boundaries(two, /*stop_after=*/2);
@@ -275,7 +280,7 @@ TEST(TrainStep, HooksSeeEveryStepAndEpochBoundaryInOrder) {
 
   // Seven micro-batches per step: one step runs through more than two epochs.
   const Log seven = boundaries(tiny_recipe("hooks7", 2, 7));
-  EXPECT_EQ(seven, (Log{"eb0", "sb1", "se1", "ee0", "eb1", "ee1", "eb2", "sb2", "se2", "ee2", "eb3", "ee3"}));
+  EXPECT_EQ(seven, (Log{"eb0", "sb1", "g1", "se1", "ee0", "eb1", "ee1", "eb2", "sb2", "g2", "se2", "ee2", "eb3", "ee3"}));
   fs::remove_all(two.out);
   fs::remove_all(tiny_recipe("hooks7", 2, 7).out);
 }
@@ -297,6 +302,25 @@ class AllBut final : public TrainableSelection {
   std::string name_;
 };
 
+// At each step's gradients: the frozen tensor has none, the trained ones all have theirs.
+class GradientWatch final : public StepHook {
+ public:
+  explicit GradientWatch(Tensor frozen) : frozen_(std::move(frozen)) {}
+  void on_gradients(int64_t step, const std::vector<Tensor>& trained) override {
+    ++steps;
+    EXPECT_FALSE(frozen_.grad().defined()) << "step " << step;
+    EXPECT_FALSE(frozen_.requires_grad()) << "step " << step;
+    for (const Tensor& t : trained) {
+      EXPECT_FALSE(t.same_as(frozen_));
+      EXPECT_TRUE(t.grad().defined()) << t.name() << " at step " << step;
+    }
+  }
+  int steps = 0;
+
+ private:
+  Tensor frozen_;
+};
+
 TEST(TrainStep, ATensorTheSelectionLeavesOutStaysBitIdentical) {
   TrainRecipe recipe = tiny_recipe("frozen", 4, 2);  // AdamW with weight decay: any touch would show
   Trainer trainer(recipe);
@@ -315,7 +339,10 @@ TEST(TrainStep, ATensorTheSelectionLeavesOutStaysBitIdentical) {
 
   auto selection = std::make_shared<AllBut>(frozen.name());
   trainer.step_plugins().set_trainable(selection, "test");
+  auto watch = std::make_shared<GradientWatch>(frozen);
+  trainer.step_plugins().add_hook(watch);
   trainer.run();
+  EXPECT_EQ(watch->steps, 4);
   EXPECT_EQ(selection->steps, (std::vector<int64_t>{1, 2, 3, 4}));
   EXPECT_TRUE(same_bits(frozen, frozen_before)) << frozen.name() << " changed";
   EXPECT_FALSE(same_bits(other_a, a_before)) << other_a.name() << " did not train";

@@ -16,6 +16,9 @@ namespace hone {
 class StepLoss {
  public:
   virtual ~StepLoss() = default;
+  // Which optimizer step this is (from 1): a source that draws random perturbations seeds them
+  // from it (util/rng.h), so a resumed run draws the same ones.
+  virtual int64_t step() const = 0;
   virtual int64_t micro_batches() const = 0;
   // Scored tokens of the whole accumulated batch. Each micro-batch's summed loss is divided by
   // this count (not its own), so the step's loss is the mean over every token it scores.

@@ -12,10 +12,11 @@ namespace {
 // The step's batch as a gradient source sees it.
 class BatchLoss final : public StepLoss {
  public:
-  BatchLoss(DecoderModel& model, const std::vector<Batch>& micro, int64_t scored, bool checkpoint_layers,
+  BatchLoss(int64_t step, DecoderModel& model, const std::vector<Batch>& micro, int64_t scored, bool checkpoint_layers,
             const std::function<void(int64_t)>& prepare)
-      : model_(model), micro_(micro), scored_(scored), checkpoint_layers_(checkpoint_layers), prepare_(prepare) {}
+      : step_(step), model_(model), micro_(micro), scored_(scored), checkpoint_layers_(checkpoint_layers), prepare_(prepare) {}
 
+  int64_t step() const override { return step_; }
   int64_t micro_batches() const override { return int64_t(micro_.size()); }
   int64_t scored_tokens() const override { return scored_; }
   Tensor summed_loss(int64_t i) override {
@@ -31,6 +32,7 @@ class BatchLoss final : public StepLoss {
   }
 
  private:
+  int64_t step_;
   DecoderModel& model_;
   const std::vector<Batch>& micro_;
   int64_t scored_;
@@ -94,11 +96,12 @@ StepResult TrainStep::run(int64_t step, double lr, const std::vector<Batch>& mic
     // Forward and backward.
     BackpropGradients backprop;
     GradientSource& source = plugins_.gradients ? *plugins_.gradients : backprop;
-    BatchLoss loss(model_, micro, r.scored_tokens, options_.checkpoint_layers, prepare_micro_batch_);
+    BatchLoss loss(step, model_, micro, r.scored_tokens, options_.checkpoint_layers, prepare_micro_batch_);
     const GradientResult g = source.compute(loss, active);
     r.loss = r.scored_tokens > 0 ? g.loss_sum / double(r.scored_tokens) : 0.0;
     r.forward_s = g.forward_s;
     r.backward_s = g.backward_s;
+    for (const auto& hook : plugins_.hooks) hook->on_gradients(step, active);
 
     // Update.
     Timer update;
