@@ -83,36 +83,44 @@ StepResult TrainStep::run(int64_t step, double lr, const std::vector<Batch>& mic
   }
   for (const auto& hook : plugins_.hooks) hook->on_step_begin(step);
   {
-    const std::vector<Tensor> active = plugins_.trainable ? plugins_.trainable->select(step, trainable_) : trainable_;
-    if (plugins_.trainable) {
-      std::unordered_set<const TensorImpl*> known;
-      for (const Tensor& t : trainable_) known.insert(&t.impl());
-      for (const Tensor& t : active)
-        HONE_CHECK(known.count(&t.impl()), "train step ", step, ": the trainable selection returned ", describe(t),
-                   ", which the optimizer does not train");
-    }
+    const std::vector<Tensor> active = select(step);
     const StepFreeze freeze(trainable_, active);
-
-    // Forward and backward.
-    BackpropGradients backprop;
-    GradientSource& source = plugins_.gradients ? *plugins_.gradients : backprop;
-    BatchLoss loss(step, model_, micro, r.scored_tokens, options_.checkpoint_layers, prepare_micro_batch_);
-    const GradientResult g = source.compute(loss, active);
-    r.loss = r.scored_tokens > 0 ? g.loss_sum / double(r.scored_tokens) : 0.0;
-    r.forward_s = g.forward_s;
-    r.backward_s = g.backward_s;
+    forward_backward(step, micro, active, r);
     for (const auto& hook : plugins_.hooks) hook->on_gradients(step, active);
-
-    // Update.
-    Timer update;
-    if (options_.measure_grad_norm || options_.max_grad_norm > 0)
-      r.grad_norm = clip_grad_norm(active, options_.max_grad_norm);
-    optimizer_.step(lr);
-    optimizer_.zero_grad();
-    r.update_s = update.seconds();
+    update(lr, active, r);
   }
   for (const auto& hook : plugins_.hooks) hook->on_step_end(step, r.loss);
   return r;
+}
+
+std::vector<Tensor> TrainStep::select(int64_t step) {
+  if (!plugins_.trainable) return trainable_;
+  const std::vector<Tensor> active = plugins_.trainable->select(step, trainable_);
+  std::unordered_set<const TensorImpl*> known;
+  for (const Tensor& t : trainable_) known.insert(&t.impl());
+  for (const Tensor& t : active)
+    HONE_CHECK(known.count(&t.impl()), "train step ", step, ": the trainable selection returned ", describe(t),
+               ", which the optimizer does not train");
+  return active;
+}
+
+void TrainStep::forward_backward(int64_t step, const std::vector<Batch>& micro, const std::vector<Tensor>& active,
+                                 StepResult& r) {
+  BackpropGradients backprop;
+  GradientSource& source = plugins_.gradients ? *plugins_.gradients : backprop;
+  BatchLoss loss(step, model_, micro, r.scored_tokens, options_.checkpoint_layers, prepare_micro_batch_);
+  const GradientResult g = source.compute(loss, active);
+  r.loss = r.scored_tokens > 0 ? g.loss_sum / double(r.scored_tokens) : 0.0;
+  r.forward_s = g.forward_s;
+  r.backward_s = g.backward_s;
+}
+
+void TrainStep::update(double lr, const std::vector<Tensor>& active, StepResult& r) {
+  Timer timer;
+  if (options_.measure_grad_norm || options_.max_grad_norm > 0) r.grad_norm = clip_grad_norm(active, options_.max_grad_norm);
+  optimizer_.step(lr);
+  optimizer_.zero_grad();
+  r.update_s = timer.seconds();
 }
 
 }  // namespace hone

@@ -45,6 +45,15 @@ class TrainStep {
   StepResult run(int64_t step, double lr, const std::vector<Batch>& micro);
 
  private:
+  // The tensors trained at `step`: the selection's, checked to be among trainable_ (else all).
+  std::vector<Tensor> select(int64_t step);
+  // Gradients of the step's mean loss into .grad of `active`, by the gradient source; fills
+  // loss, forward_s and backward_s.
+  void forward_backward(int64_t step, const std::vector<Batch>& micro, const std::vector<Tensor>& active,
+                        StepResult& r);
+  // Clip, optimizer step, drop the gradients; fills grad_norm and update_s.
+  void update(double lr, const std::vector<Tensor>& active, StepResult& r);
+
   DecoderModel& model_;
   Optimizer& optimizer_;
   std::vector<Tensor> trainable_;
