@@ -19,3 +19,11 @@ add_library(hone_blas INTERFACE)
 target_link_libraries(hone_blas INTERFACE ${HONE_BLAS_LIBRARY})
 target_include_directories(hone_blas SYSTEM INTERFACE ${HONE_CBLAS_INCLUDE})
 target_link_options(hone_blas INTERFACE "-Wl,-rpath,${HONE_OPENBLAS_DIR}")
+
+# oneDNN (Debian's libdnnl-dev, OpenMP threading like the OpenBLAS above: one thread pool) runs
+# the f32 products on AVX-512 CPUs and every bf16 product (src/hone/tensor/onednn_products.h).
+find_library(HONE_DNNL_LIBRARY NAMES dnnl REQUIRED)
+find_path(HONE_DNNL_INCLUDE oneapi/dnnl/dnnl.hpp REQUIRED)
+add_library(hone_dnnl INTERFACE)
+target_link_libraries(hone_dnnl INTERFACE ${HONE_DNNL_LIBRARY})
+target_include_directories(hone_dnnl SYSTEM INTERFACE ${HONE_DNNL_INCLUDE})

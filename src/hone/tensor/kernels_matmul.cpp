@@ -8,6 +8,9 @@
 #include <vector>
 
 #include "hone/tensor/kernels_gemv.h"
+#include "hone/tensor/kernels_matmul_bf16.h"
+#include "hone/tensor/onednn_products.h"
+#include "hone/tensor/product_precision.h"
 
 namespace hone {
 namespace kernels {
@@ -41,6 +44,9 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, 
       if (trans_b) return gemm_small_m_nt(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
       return gemm_small_m_nn(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     }
+    if (product_precision() == Precision::BF16)
+      return gemm_bf16(trans_a, trans_b, M, N, K, alpha, A, DType::F32, lda, B, DType::F32, ldb, beta, C, ldc);
+    if (onednn_sgemm_preferred()) return onednn_sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
   }
   blas_gemm(trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, M, N, K, alpha, A, lda, B, ldb,
             beta, C, ldc);
@@ -50,8 +56,15 @@ template <class T>
 void gemm_batched(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
                   int64_t stride_a, const T* B, int64_t ldb, int64_t stride_b, T beta, T* C, int64_t ldc,
                   int64_t stride_c, int64_t batch) {
+  if constexpr (std::is_same_v<T, float>) {
+    // One oneDNN primitive runs the whole batch (its threads split it).
+    if (product_precision() == Precision::BF16 && M > kGemvMaxRows && K > 0 && !omp_in_parallel())
+      return gemm_bf16_batched(trans_a, trans_b, M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b, beta, C, ldc,
+                               stride_c, batch);
+  }
   if (batch >= omp_get_max_threads() && batch > 1) {
-    // OpenBLAS's OpenMP build runs a call made inside a parallel region on the calling thread.
+    // OpenBLAS's and oneDNN's OpenMP builds run a call made inside a parallel region on the
+    // calling thread.
 #pragma omp parallel for schedule(dynamic)
     for (int64_t b = 0; b < batch; ++b)
       gemm(trans_a, trans_b, M, N, K, alpha, A + b * stride_a, lda, B + b * stride_b, ldb, beta, C + b * stride_c, ldc);
@@ -90,6 +103,8 @@ void gemm_xwt_widening(int64_t M, int64_t N, int64_t K, const float* x, const vo
                        float* y) {
   if (M == 0 || N == 0) return;
   if (K == 0) return gemm<float>(false, true, M, N, K, 1.0f, x, K, nullptr, K, beta, y, N);
+  if (product_precision() == Precision::BF16)  // oneDNN reads a bf16 weight as stored
+    return gemm_bf16(false, true, M, N, K, 1.0f, x, DType::F32, K, w, w_dtype, K, beta, y, N);
   const int max_threads = omp_in_parallel() ? 1 : omp_get_max_threads();
   const int64_t tile = widen_tile_rows(N, K, max_threads);
   const int64_t tiles = (N + tile - 1) / tile;
@@ -111,6 +126,8 @@ void gemm_xwt_widening(int64_t M, int64_t N, int64_t K, const float* x, const vo
 void gemm_gw_widening(int64_t M, int64_t N, int64_t K, const float* g, const void* w, DType w_dtype, float* dx) {
   if (M == 0 || K == 0) return;
   if (N == 0) return gemm<float>(false, false, M, K, N, 1.0f, g, N, nullptr, K, 0.0f, dx, K);
+  if (product_precision() == Precision::BF16)
+    return gemm_bf16(false, false, M, K, N, 1.0f, g, DType::F32, N, w, w_dtype, K, 0.0f, dx, K);
   // The tiles split the reduction dimension: they are widened and multiplied one after another
   // (the GEMM itself is threaded), each adding into dx.
   const int64_t tile = widen_tile_rows(N, K, 1);

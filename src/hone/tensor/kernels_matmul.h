@@ -1,4 +1,5 @@
-// Matrix products through CBLAS (OpenBLAS by default; any CBLAS links). Row-major; transposes
+// Matrix products: f32 through oneDNN's sgemm where the CPU has AVX-512 (onednn_products.h),
+// else and for f64 through CBLAS (OpenBLAS by default; any CBLAS links). Row-major; transposes
 // are flags, never copies. f32 products with at most kGemvMaxRows rows of an untransposed A go to
 // the gemv kernels (kernels_gemv.h) instead: BLAS would pack all of B for a handful of rows.
 #pragma once
