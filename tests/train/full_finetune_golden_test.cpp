@@ -34,6 +34,7 @@ TrainRecipe full_ft_recipe(const std::string& out) {
   r.schedule = "constant";
   r.out = out;
   r.overwrite = true;
+  r.precision = "f32";  // the golden is PyTorch in f32 (auto would pick bf16 on a CPU with bf16)
   return r;
 }
 

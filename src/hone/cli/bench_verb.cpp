@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "hone/cli/verbs.h"
+#include "hone/tensor/product_precision.h"
 #include "hone/tools/bench_workloads.h"
 #include "hone/util/error.h"
 #include "hone/util/threads.h"
@@ -25,7 +26,7 @@ int run_in_child(const BenchArgs& a, const std::string& mode) {
   std::string cmd = "'/proc/" + std::to_string(::getpid()) + "/exe' bench --mode " + mode + " --shape " + a.options.shape +
                     " --threads " + std::to_string(a.threads) + " --steps " + std::to_string(a.options.steps) +
                     " --warmup " + std::to_string(a.options.warmup) + " --batch " + std::to_string(a.options.batch) +
-                    " --seq " + std::to_string(a.options.seq) + " --weights_dtype " + a.options.weights_dtype +
+                    " --seq " + std::to_string(a.options.seq) + " --weights_dtype " + a.options.weights_dtype + " --precision " + a.options.precision +
                     " --prompt_len " + std::to_string(a.options.prompt_len) + " --new_tokens " + std::to_string(a.options.new_tokens) +
                     " --gemm_peak_gflops " + std::to_string(a.options.gemm_peak_gflops) +
                     (a.options.gradient_checkpointing ? " --gradient_checkpointing" : "");
@@ -40,6 +41,7 @@ void run_bench(const BenchArgs& a) {
     return;
   }
   set_threads(a.threads);
+  ProductPrecisionGuard precision(resolve_precision(a.options.precision, "--precision"));
   nlohmann::ordered_json rec;
   if (a.mode == "lora" || a.mode == "full") rec = bench_train(a.options, a.mode == "lora");
   else if (a.mode == "prefill") rec = bench_prefill(a.options);
@@ -62,6 +64,10 @@ void add_bench_verb(CLI::App& app) {
   cmd->add_option("--prompt_len", a->options.prompt_len, "Prefill/decode prompt length")->capture_default_str();
   cmd->add_option("--new_tokens", a->options.new_tokens, "Decode: tokens to generate")->capture_default_str();
   cmd->add_option("--weights_dtype", a->options.weights_dtype, "Inference weights: f32, bf16, f16 or q8_0")->capture_default_str();
+  cmd->add_option("--precision", a->options.precision,
+                  "Matrix products: f32, bf16 (bf16 inputs, f32 accumulation; LoRA's frozen base stored in bf16) "
+                  "or auto (bf16 where the CPU has native bf16)")
+      ->capture_default_str();
   cmd->add_option("--gemm_peak_gflops", a->options.gemm_peak_gflops, "sgemm peak for MFU (../shared/bench/gemm_peak.c)")
       ->capture_default_str();
   cmd->add_flag("--gradient_checkpointing", a->options.gradient_checkpointing, "Recompute layers in backward");

@@ -15,6 +15,7 @@
 #include "hone/eval/perplexity.h"
 #include "hone/model/load_model.h"
 #include "hone/peft/lora_model.h"
+#include "hone/tensor/product_precision.h"
 #include "hone/util/threads.h"
 #include "hone/util/timer.h"
 
@@ -26,6 +27,7 @@ struct EvalArgs {
   std::string model, adapter, data;
   DatasetOptions dataset;
   int threads = 0;
+  std::string precision = "auto";
   bool json = false;
 };
 
@@ -69,6 +71,7 @@ std::vector<TokenizedExample> read_examples(const EvalArgs& args, const DecoderM
 
 void run_eval(const EvalArgs& args) {
   set_threads(args.threads);
+  const ProductPrecisionGuard precision(resolve_precision(args.precision, "--precision"));
   const std::unique_ptr<DecoderModel> model = load_model(args.model);
   // Unmerged, exactly as training evaluates it; kept alive while the model runs.
   std::optional<LoraModel> adapter;
@@ -110,6 +113,10 @@ void add_eval_verb(CLI::App& app) {
   cmd->add_option("--chat_template", args->dataset.chat_template,
                   "Built-in chat template (chatml, llama3, llama2, mistral, alpaca) when the model has none");
   cmd->add_option("--threads", args->threads, "Threads for kernels and BLAS (0 = all cores)")->capture_default_str();
+  cmd->add_option("--precision", args->precision,
+                  "Matrix products: f32, bf16 (bf16 inputs, f32 accumulation, as PyTorch autocast) or auto (bf16 "
+                  "where the CPU has native bf16)")
+      ->capture_default_str();
   cmd->add_flag("--json", args->json, "Print one JSON object {\"loss\", \"perplexity\", \"tokens\"}");
   cmd->callback([args] { run_eval(*args); });
 }

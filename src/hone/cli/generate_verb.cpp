@@ -10,6 +10,7 @@
 #include "hone/eval/generate.h"
 #include "hone/model/load_model.h"
 #include "hone/peft/lora_model.h"
+#include "hone/tensor/product_precision.h"
 #include "hone/tokenizer/decode_stream.h"
 #include "hone/util/error.h"
 #include "hone/util/threads.h"
@@ -22,6 +23,7 @@ struct GenerateArgs {
   std::string model, adapter, tokenizer, prompt, prompt_ids;
   GenerationOptions generation;
   int threads = 0;
+  std::string precision = "auto";
   bool json = false;
 };
 
@@ -60,6 +62,7 @@ GenerationModel load_generation_model(const GenerateArgs& args) {
 
 void run_generate(const GenerateArgs& args) {
   set_threads(args.threads);
+  const ProductPrecisionGuard precision(resolve_precision(args.precision, "--precision"));
   HONE_CHECK(args.prompt.empty() != args.prompt_ids.empty(), "generate: give the prompt with --prompt TEXT or --prompt_ids 1,2,3");
   GenerationModel loaded = load_generation_model(args);
   const std::unique_ptr<DecoderModel>& model = loaded.model;
@@ -130,6 +133,10 @@ void add_generate_verb(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--seed", args->generation.sampling.seed, "Seed of the sampling RNG")->capture_default_str();
   cmd->add_option("--threads", args->threads, "Threads for kernels and BLAS (0 = all cores)")->capture_default_str();
+  cmd->add_option("--precision", args->precision,
+                  "Matrix products: f32, bf16 (bf16 inputs, f32 accumulation, as PyTorch autocast) or auto (bf16 "
+                  "where the CPU has native bf16)")
+      ->capture_default_str();
   cmd->add_flag("--json", args->json, "Print one JSON object (ids, text, finish_reason, tokens per second)");
   cmd->callback([args] { run_generate(*args); });
 }

@@ -7,10 +7,12 @@
 #include "hone/autograd/grad_mode.h"
 #include "hone/eval/generate.h"
 #include "hone/model/decoder_model.h"
+#include "hone/model/frozen_weights.h"
 #include "hone/optim/adamw.h"
 #include "hone/optim/optimizer_registry.h"
 #include "hone/peft/lora_model.h"
 #include "hone/tensor/allocator.h"
+#include "hone/tensor/product_precision.h"
 #include "hone/train/train_step.h"
 #include "hone/util/rng.h"
 #include "hone/util/threads.h"
@@ -60,7 +62,8 @@ std::unique_ptr<DecoderModel> random_model(const DecoderConfig& c, uint64_t seed
 }
 
 nlohmann::ordered_json header(const char* measurement, const BenchOptions& o) {
-  return {{"measurement", measurement}, {"engine", "hone"}, {"shape", o.shape}, {"threads", threads()}};
+  return {{"measurement", measurement}, {"engine", "hone"}, {"shape", o.shape}, {"threads", threads()},
+          {"precision", precision_name(product_precision())}};
 }
 
 }  // namespace
@@ -96,6 +99,7 @@ nlohmann::ordered_json bench_train(const BenchOptions& o, bool lora) {
     lc.target_modules = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
     adapters = LoraModel::attach(*model, lc, o.seed);
     params = adapters->trainable_parameters();
+    if (product_precision() == Precision::BF16) store_frozen_projections(*model, DType::BF16);
   } else {
     for (auto& [name, t] : model->named_parameters()) {
       t->set_requires_grad(true);
@@ -139,7 +143,7 @@ nlohmann::ordered_json bench_train(const BenchOptions& o, bool lora) {
   const double tps = double(o.batch * o.seq) / median(times);
   auto rec = header("train", o);
   rec["mode"] = lora ? "lora" : "full";
-  rec["dtype"] = "float32";
+  rec["dtype"] = "float32";  // master weights and optimizer state; "precision" says how products run
   rec["batch"] = o.batch;
   rec["seq"] = o.seq;
   rec["gradient_checkpointing"] = o.gradient_checkpointing;

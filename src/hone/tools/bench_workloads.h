@@ -24,6 +24,7 @@ struct BenchOptions {
   double gemm_peak_gflops = 134.3;        // measured with ../shared/bench/gemm_peak.c
   bool gradient_checkpointing = false;
   std::string weights_dtype = "f32";      // inference: f32, bf16 or f16 storage of the weights
+  std::string precision = "auto";         // products: f32, bf16 or auto (as the recipe key)
   uint64_t seed = 0;
 };
 

@@ -40,6 +40,10 @@ const OptionSection<TrainRecipe>& top_level_section() {
           .add("method", &R::method, "Fine-tuning method: lora or full")
           .add("gradient_checkpointing", &R::gradient_checkpointing,
                "Recompute each layer's activations in backward (less memory, ~1/3 slower)")
+          .add("precision", &R::precision,
+               "Matrix products: f32, bf16 (bf16 inputs, f32 accumulation, frozen weights kept in bf16, as PyTorch's "
+               "CPU autocast) or auto (bf16 where the CPU has AVX512_BF16 or AMX, else f32)",
+               one_of({"f32", "bf16", "auto"}))
           .add("optimizer", &R::optimizer, "Optimizer: " + optimizer_names())
           .add("lr", &R::lr, "Peak learning rate")
           .add("weight_decay", &R::weight_decay, "Decoupled weight decay (AdamW) or L2 (SGD); not applied to biases and norms")
@@ -209,6 +213,8 @@ void TrainRecipe::validate() const {
   HONE_CHECK(seq_len >= 2, "key 'seq_len': must be at least 2, got ", seq_len);
   HONE_CHECK(truncation == "right" || truncation == "left", "key 'truncation': right or left, got '", truncation, "'");
   HONE_CHECK(method == "lora" || method == "full", "key 'method': lora or full, got '", method, "'");
+  HONE_CHECK(precision == "f32" || precision == "bf16" || precision == "auto", "key 'precision': f32, bf16 or auto, got '",
+             precision, "'");
   if (method == "lora") with_context("lora", [&] { lora.validate(); });
   const OptimizerEntry& chosen =
       with_context("key 'optimizer'", [&]() -> const OptimizerEntry& { return optimizer_entry(optimizer); });

@@ -32,6 +32,9 @@ struct TrainRecipe {
   std::string method = "lora";       // lora | full
   LoraConfig lora;
   bool gradient_checkpointing = false;
+  // Matrix products: f32, bf16 (PyTorch autocast's meaning) or auto (bf16 where the CPU has
+  // native bf16). config.yaml holds the resolved value; a resumed run keeps it.
+  std::string precision = "auto";
 
   // Optimization
   std::string optimizer = "adamw";   // a name in optim/optimizer_registry.h

@@ -6,10 +6,12 @@
 
 #include "hone/eval/perplexity.h"
 #include "hone/io/safetensors.h"
+#include "hone/model/frozen_weights.h"
 #include "hone/model/hf_model.h"
 #include "hone/tensor/allocator.h"
 #include "hone/tokenizer/tokenizer.h"
 #include "hone/train/interrupt.h"
+#include "hone/train/run_precision.h"
 #include "hone/train/training_method.h"
 #include "hone/util/atomic_file.h"
 #include "hone/util/threads.h"
@@ -44,6 +46,9 @@ Trainer::Trainer(TrainRecipe recipe, TrainerCallbacks callbacks)
   recipe_.validate();
   set_threads(recipe_.threads);
   run_ = prepare_run_folder(recipe_.out, recipe_.overwrite, recipe_.resume);
+  const Precision precision = resolve_run_precision(recipe_.precision, run_.config_path(), recipe_.resume);
+  recipe_.precision = precision_name(precision);
+  precision_ = std::make_unique<ProductPrecisionGuard>(precision);
   const std::string yaml = recipe_to_yaml(recipe_);
   write_file_atomically(run_.config_path(), yaml.data(), yaml.size());
 
@@ -77,6 +82,10 @@ Trainer::Trainer(TrainRecipe recipe, TrainerCallbacks callbacks)
                                                             double(recipe_.grad_accum))));
 
   method_ = make_training_method(recipe_, *model_, recipe_.model);
+  // The products read frozen base weights as bf16 anyway: store them so (DoRA reads its base
+  // weight's norms in f32, so it keeps them as loaded).
+  if (precision == Precision::BF16 && recipe_.method == "lora" && !recipe_.lora.use_dora)
+    store_frozen_projections(*model_, DType::BF16);
   auto groups = method_->param_groups(recipe_.weight_decay);
   for (const ParamGroup& g : groups) trainable_.insert(trainable_.end(), g.params.begin(), g.params.end());
   optimizer_ = make_optimizer(recipe_.optimizer, optimizer_options(recipe_, recipe_.optimizer), std::move(groups));

@@ -15,6 +15,7 @@
 #include "hone/data/dataset.h"
 #include "hone/model/decoder_model.h"
 #include "hone/optim/schedule.h"
+#include "hone/tensor/product_precision.h"
 #include "hone/train/epoch_boundaries.h"
 #include "hone/train/recipe.h"
 #include "hone/train/run_folder.h"
@@ -100,6 +101,7 @@ class Trainer {
 
   TrainRecipe recipe_;
   TrainerCallbacks callbacks_;
+  std::unique_ptr<ProductPrecisionGuard> precision_;  // the run's precision, for the trainer's lifetime
   RunFolder run_;
   std::unique_ptr<DecoderModel> model_;
   std::unique_ptr<Tokenizer> tokenizer_;
