@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "hone/tensor/kernels_matmul.h"
+#include "hone/tensor/kernels_matmul_bf16.h"
+#include "hone/tensor/product_precision.h"
 #include "hone/tensor/kernels_softmax.h"
 #include "hone/tensor/tensor.h"
 #include "hone/tensor/vector_math.h"
@@ -108,6 +110,37 @@ void loss_and_grad_row(T* x, int32_t label, int64_t V, bool with_grad, T scale, 
   x[label] -= scale;
 }
 
+// The head products that read the weight: logits = h Wᵀ and dh = dlogits W. In bf16 precision
+// the weight is rounded to bf16 once per call (`w16`), not once per chunk and product.
+template <class T>
+struct HeadProducts {
+  const T* weight;
+  Tensor w16;
+
+  HeadProducts(const T* w, int64_t V, int64_t D) : weight(w) {
+    if constexpr (std::is_same_v<T, float>) {
+      if (product_precision() == Precision::BF16) {
+        w16 = Tensor::empty(Shape{V, D}, DType::BF16);
+        round_to_bf16(w, DType::F32, V, D, D, static_cast<uint16_t*>(w16.raw()));
+      }
+    }
+  }
+  void logits(int64_t count, int64_t V, int64_t D, const T* h, T* out) const {
+    if constexpr (std::is_same_v<T, float>) {
+      if (w16.defined()) return gemm_bf16(false, true, count, V, D, 1.0f, h, DType::F32, D, w16.raw(), DType::BF16, D,
+                                          0.0f, out, V);
+    }
+    gemm<T>(false, true, count, V, D, T(1), h, D, weight, D, T(0), out, V);
+  }
+  void input_gradient(int64_t count, int64_t V, int64_t D, const T* dlogits, T* dh) const {
+    if constexpr (std::is_same_v<T, float>) {
+      if (w16.defined()) return gemm_bf16(false, false, count, D, V, 1.0f, dlogits, DType::F32, V, w16.raw(),
+                                          DType::BF16, D, 0.0f, dh, D);
+    }
+    gemm<T>(false, false, count, D, V, T(1), dlogits, V, weight, D, T(0), dh, D);
+  }
+};
+
 // The chunk loop shared by the fused forward and forward-backward. Chunks whose scored rows are
 // consecutive (all of them when nothing is ignored) read hidden and write dhidden in place; the
 // others go through gathered copies.
@@ -127,6 +160,7 @@ void linear_cross_entropy_chunks(const T* hidden, const T* weight, const int32_t
   Tensor logits_chunk = scratch<T>(chunk, V);
   Tensor h_chunk = scratch<T>(may_gather ? chunk : 0, D), dh_chunk = scratch<T>(may_gather && dhidden ? chunk : 0, D);
   T* logits = logits_chunk.data<T>();
+  const HeadProducts<T> head(weight, V, D);
   for (int64_t begin = 0; begin < scored; begin += chunk) {
     const int64_t count = std::min(chunk, scored - begin);
     const int64_t* chunk_rows_at = rows.data() + begin;
@@ -136,7 +170,7 @@ void linear_cross_entropy_chunks(const T* hidden, const T* weight, const int32_t
       gather_rows(hidden, D, chunk_rows_at, count, h_chunk.data<T>());
       h = h_chunk.data<T>();
     }
-    gemm<T>(false, true, count, V, D, T(1), h, D, weight, D, T(0), logits, V);
+    head.logits(count, V, D, h, logits);
 #pragma omp parallel for schedule(static) if (count * V >= kParallelMin)
     for (int64_t i = 0; i < count; ++i) {
       const int64_t r = chunk_rows_at[i];
@@ -144,7 +178,7 @@ void linear_cross_entropy_chunks(const T* hidden, const T* weight, const int32_t
     }
     if (dhidden) {  // dh[count, D] = dlogits[count, V] @ weight[V, D]
       T* dh = consecutive ? dhidden + chunk_rows_at[0] * D : dh_chunk.data<T>();
-      gemm<T>(false, false, count, D, V, T(1), logits, V, weight, D, T(0), dh, D);
+      head.input_gradient(count, V, D, logits, dh);
       if (!consecutive)
         for (int64_t i = 0; i < count; ++i)
           std::memcpy(dhidden + chunk_rows_at[i] * D, dh + i * D, sizeof(T) * size_t(D));
