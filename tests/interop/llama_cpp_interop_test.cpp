@@ -38,7 +38,7 @@
 #include "hone/model/gguf_model.h"
 #include "hone/model/gguf_tokenizer_metadata.h"
 #include "hone/model/load_model.h"
-#include "hone/peft/lora_model.h"
+#include "hone/peft/lora/model.h"
 #include "hone/tokenizer/byte_level_alphabet.h"
 #include "hone/tokenizer/tokenizer.h"
 #include "interop/llama_cpp_reference.h"

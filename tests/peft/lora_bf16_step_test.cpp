@@ -14,7 +14,7 @@
 #include "hone/autograd/backward.h"
 #include "hone/model/frozen_weights.h"
 #include "hone/model/hf_model.h"
-#include "hone/peft/lora_model.h"
+#include "hone/peft/lora/model.h"
 #include "hone/tensor/product_precision.h"
 #include "peft/peft_test_data.h"
 #include "support/golden.h"

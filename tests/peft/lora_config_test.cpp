@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "hone/peft/lora_config.h"
+#include "hone/peft/lora/config.h"
 #include "hone/util/error.h"
 
 namespace hone {

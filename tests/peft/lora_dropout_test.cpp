@@ -9,7 +9,7 @@
 
 #include "hone/autograd/grad_mode.h"
 #include "hone/autograd/ops_dropout.h"
-#include "hone/peft/lora_adapter.h"
+#include "hone/peft/lora/layer.h"
 #include "support/golden.h"
 
 namespace hone {

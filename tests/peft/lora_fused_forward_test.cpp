@@ -11,7 +11,7 @@
 #include "hone/autograd/grad_mode.h"
 #include "hone/autograd/node.h"
 #include "hone/autograd/ops_linalg.h"
-#include "hone/peft/lora_adapter.h"
+#include "hone/peft/lora/layer.h"
 #include "support/golden.h"
 #include "support/gradcheck.h"
 

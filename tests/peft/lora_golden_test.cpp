@@ -7,7 +7,7 @@
 #include "hone/autograd/backward.h"
 #include "hone/autograd/grad_mode.h"
 #include "hone/model/hf_model.h"
-#include "hone/peft/lora_model.h"
+#include "hone/peft/lora/model.h"
 #include "peft/peft_test_data.h"
 #include "support/golden.h"
 

@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "hone/peft/lora_adapter.h"
+#include "hone/peft/lora/layer.h"
 #include "hone/util/rng.h"
 
 namespace hone {

@@ -10,7 +10,7 @@
 
 #include "hone/autograd/grad_mode.h"
 #include "hone/model/hf_model.h"
-#include "hone/peft/lora_model.h"
+#include "hone/peft/lora/model.h"
 #include "hone/util/atomic_file.h"
 #include "hone/util/rng.h"
 #include "io/temp_dir.h"

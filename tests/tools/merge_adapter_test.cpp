@@ -9,7 +9,7 @@
 #include "hone/autograd/grad_mode.h"
 #include "hone/io/safetensors.h"
 #include "hone/model/hf_model.h"
-#include "hone/peft/lora_model.h"
+#include "hone/peft/lora/model.h"
 #include "hone/tools/merge_adapter.h"
 #include "hone/util/atomic_file.h"
 #include "io/temp_dir.h"

@@ -14,7 +14,7 @@
 #include "hone/data/dataset_format.h"
 #include "hone/eval/perplexity.h"
 #include "hone/model/load_model.h"
-#include "hone/peft/lora_model.h"
+#include "hone/peft/registry.h"
 #include "hone/tensor/product_precision.h"
 #include "hone/util/threads.h"
 #include "hone/util/timer.h"
@@ -74,8 +74,8 @@ void run_eval(const EvalArgs& args) {
   const ProductPrecisionGuard precision(resolve_precision(args.precision, "--precision"));
   const std::unique_ptr<DecoderModel> model = load_model(args.model);
   // Unmerged, exactly as training evaluates it; kept alive while the model runs.
-  std::optional<LoraModel> adapter;
-  if (!args.adapter.empty()) adapter.emplace(LoraModel::load(*model, args.adapter));
+  std::unique_ptr<Adapter> adapter;
+  if (!args.adapter.empty()) adapter = load_adapter(*model, args.adapter);
   const std::vector<TokenizedExample> examples = read_examples(args, *model);
   ProgressLine progress;
   Timer timer;
@@ -102,7 +102,7 @@ void add_eval_verb(CLI::App& app) {
       "  hone eval --model models/demo --adapter runs/demo/adapter --data examples/demo/definitions_heldout.jsonl");
   auto args = std::make_shared<EvalArgs>();
   cmd->add_option("--model", args->model, "Hugging Face model folder or GGUF file")->required();
-  cmd->add_option("--adapter", args->adapter, "PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) to apply");
+  cmd->add_option("--adapter", args->adapter, "PEFT adapter folder (adapter_config.json + adapter_model.safetensors) to apply");
   cmd->add_option("--data", args->data, "JSONL file (text, completion, alpaca, messages or pre-tokenized)")->required();
   args->dataset.seq_len = 0;
   cmd->add_option("--format", args->dataset.format, "Data format: auto, text, completion, alpaca, messages or tokens")

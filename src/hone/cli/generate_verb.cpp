@@ -9,7 +9,7 @@
 #include "hone/cli/verbs.h"
 #include "hone/eval/generate.h"
 #include "hone/model/load_model.h"
-#include "hone/peft/lora_model.h"
+#include "hone/peft/registry.h"
 #include "hone/tensor/product_precision.h"
 #include "hone/tokenizer/decode_stream.h"
 #include "hone/util/error.h"
@@ -51,12 +51,12 @@ std::vector<int32_t> parse_prompt_ids(const std::string& text) {
 // (unmerged, so it computes exactly what training measured; kept alive beside the model).
 struct GenerationModel {
   std::unique_ptr<DecoderModel> model;
-  std::optional<LoraModel> adapter;
+  std::unique_ptr<Adapter> adapter;
 };
 
 GenerationModel load_generation_model(const GenerateArgs& args) {
-  GenerationModel m{load_model(args.model), std::nullopt};
-  if (!args.adapter.empty()) m.adapter.emplace(LoraModel::load(*m.model, args.adapter));
+  GenerationModel m{load_model(args.model), nullptr};
+  if (!args.adapter.empty()) m.adapter = load_adapter(*m.model, args.adapter);
   return m;
 }
 
@@ -120,7 +120,7 @@ void add_generate_verb(CLI::App& app) {
       "  hone generate --model model.gguf --prompt_ids 1,450,7483 --temperature 0.8 --top_p 0.95 --seed 7 --json");
   auto args = std::make_shared<GenerateArgs>();
   cmd->add_option("--model", args->model, "Hugging Face model folder or GGUF file")->required();
-  cmd->add_option("--adapter", args->adapter, "PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) to apply");
+  cmd->add_option("--adapter", args->adapter, "PEFT adapter folder (adapter_config.json + adapter_model.safetensors) to apply");
   cmd->add_option("--prompt", args->prompt, "Prompt text (needs the model's tokenizer.json, or --tokenizer)");
   cmd->add_option("--prompt_ids", args->prompt_ids, "Prompt as comma-separated token ids, e.g. 1,15043,3186");
   cmd->add_option("--tokenizer", args->tokenizer, "Tokenizer folder or tokenizer.json (default: the model folder's)");

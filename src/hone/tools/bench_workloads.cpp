@@ -10,7 +10,8 @@
 #include "hone/model/frozen_weights.h"
 #include "hone/optim/adamw.h"
 #include "hone/optim/optimizer_registry.h"
-#include "hone/peft/lora_model.h"
+#include "hone/peft/lora/config.h"
+#include "hone/peft/registry.h"
 #include "hone/tensor/allocator.h"
 #include "hone/tensor/product_precision.h"
 #include "hone/train/train_step.h"
@@ -90,15 +91,17 @@ DecoderConfig bench_shape(const std::string& name) {
 nlohmann::ordered_json bench_train(const BenchOptions& o, bool lora) {
   const DecoderConfig c = bench_shape(o.shape);
   auto model = random_model(c, o.seed);
-  std::optional<LoraModel> adapters;
+  std::unique_ptr<Adapter> adapters;
   std::vector<Tensor> params;
   if (lora) {
     LoraConfig lc;
     lc.r = o.lora_r;
     lc.alpha = o.lora_alpha;
     lc.target_modules = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
-    adapters = LoraModel::attach(*model, lc, o.seed);
-    params = adapters->trainable_parameters();
+    AttachOptions attach;
+    attach.seed = o.seed;
+    adapters = attach_adapter("lora", *model, &lc, attach);
+    for (const auto& [name, t] : adapters->trainable_tensors()) params.push_back(t);
     if (product_precision() == Precision::BF16) store_frozen_projections(*model, DType::BF16);
   } else {
     for (auto& [name, t] : model->named_parameters()) {

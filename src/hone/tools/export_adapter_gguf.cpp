@@ -2,6 +2,7 @@
 
 #include "hone/io/gguf_llama.h"
 #include "hone/model/hf_model.h"
+#include "hone/peft/registry.h"
 #include "hone/util/error.h"
 
 namespace hone {
@@ -38,8 +39,8 @@ GgufLoraAdapter gguf_lora_from(const LoraModel& lora, const DecoderModel& model)
 ExportAdapterReport export_adapter_gguf(const ExportAdapterOptions& options) {
   HONE_CHECK(!options.out_path.empty(), "export: --out is required");
   auto model = load_hf_model(options.model_dir);
-  const LoraModel lora = LoraModel::load(*model, options.adapter_dir);
-  const GgufLoraAdapter gguf = gguf_lora_from(lora, *model);
+  const std::unique_ptr<Adapter> adapter = load_adapter(*model, options.adapter_dir);
+  const GgufLoraAdapter gguf = gguf_lora_from(lora_model_of(*adapter, "export --format gguf"), *model);
   save_gguf_lora(options.out_path, gguf, options.dtype);
   return {gguf.architecture, gguf.alpha, int64_t(gguf.pairs.size())};
 }

@@ -8,7 +8,7 @@
 
 #include "hone/io/gguf_lora.h"
 #include "hone/model/decoder_model.h"
-#include "hone/peft/lora_model.h"
+#include "hone/peft/lora/method.h"
 
 namespace hone {
 

@@ -3,7 +3,7 @@
 #include <filesystem>
 
 #include "hone/model/hf_model.h"
-#include "hone/peft/lora_model.h"
+#include "hone/peft/registry.h"
 #include "hone/util/atomic_file.h"
 #include "hone/util/error.h"
 
@@ -36,13 +36,13 @@ MergeAdapterReport merge_adapter(const MergeAdapterOptions& options) {
 
   LoadReport load_report;
   auto model = load_hf_model(options.model_dir, {}, &load_report);
-  LoraModel lora = LoraModel::load(*model, options.adapter_dir);
+  const std::unique_ptr<Adapter> adapter = load_adapter(*model, options.adapter_dir);
   MergeAdapterReport report;
-  report.merged_modules = int64_t(lora.adapters().size());
+  report.merged_modules = adapter->module_count();
   report.dtype = options.dtype.value_or(dtype_from_name(load_report.stored_dtype));
   HONE_CHECK(report.dtype == DType::F32 || report.dtype == DType::BF16 || report.dtype == DType::F16,
              "merge: --dtype must be f32, bf16 or f16, not ", dtype_name(report.dtype));
-  lora.merge_and_unload();
+  adapter->merge_and_unload();
 
   write_directory_atomically(options.out_dir, [&](const std::string& tmp) {
     save_hf_model(*model, tmp, report.dtype);

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "hone/peft/registry.h"
 #include "hone/util/error.h"
 #include "hone/util/option_section.h"
 
@@ -37,7 +38,7 @@ const OptionSection<TrainRecipe>& top_level_section() {
           .add("skip_bad_lines", &R::skip_bad_lines, "Skip malformed data lines with a counted warning instead of failing")
           .add("chat_template", &R::chat_template,
                "Built-in chat template (chatml, llama3, llama2, mistral, alpaca) when the model has none")
-          .add("method", &R::method, "Fine-tuning method: lora or full")
+          .add("method", &R::method, "Fine-tuning method: " + adapter_method_names())
           .add("gradient_checkpointing", &R::gradient_checkpointing,
                "Recompute each layer's activations in backward (less memory, ~1/3 slower)")
           .add("precision", &R::precision,
@@ -66,9 +67,31 @@ const OptionSection<TrainRecipe>& top_level_section() {
   return section;
 }
 
-// The sections of the methods, in the order config.yaml lists them.
-std::vector<std::pair<const AnyOptionSection*, std::function<const void*(const TrainRecipe&)>>> method_sections() {
-  return {{&lora_section(), [](const TrainRecipe& r) -> const void* { return &r.lora; }}};
+// Where a method's section lives: LoRA's in the named field `lora`, every other one in
+// method_sections (created with the section's defaults when a key is first set; read as the
+// defaults until then).
+void* section_values(TrainRecipe& r, const AdapterMethod& m) {
+  if (m.options == &lora_section()) return &r.lora;
+  auto it = r.method_sections.find(m.name);
+  if (it == r.method_sections.end()) it = r.method_sections.emplace(m.name, m.options->make_defaults()).first;
+  return m.options->values_in(it->second);
+}
+
+const void* section_values(const TrainRecipe& r, const AdapterMethod& m) {
+  if (m.options == &lora_section()) return &r.lora;
+  const auto it = r.method_sections.find(m.name);
+  if (it != r.method_sections.end()) return m.options->values_in(const_cast<std::any&>(it->second));
+  static std::map<std::string, std::any> defaults;
+  auto d = defaults.find(m.name);
+  if (d == defaults.end()) d = defaults.emplace(m.name, m.options->make_defaults()).first;
+  return m.options->values_in(d->second);
+}
+
+// A method's key bound to its section's struct in a recipe.
+RecipeKey bind_method_key(const OptionKey& k, const AdapterMethod* m) {
+  RecipeKey key = bind(k, [m](const TrainRecipe& r) { return section_values(r, *m); });
+  key.set = [set = k.set, m](TrainRecipe& r, const std::string& text) { set(section_values(r, *m), text); };
+  return key;
 }
 
 // An optimizer's key bound to its options struct in a recipe's optimizer_sections.
@@ -86,8 +109,9 @@ std::vector<RecipeKey> make_keys() {
         for (const OptionKey& ok : e->options->keys()) keys.push_back(bind_optimizer_key(ok, e->name));
     // Each method's section follows the key that chooses the method.
     if (k.key == "method")
-      for (const auto& [section, at] : method_sections())
-        for (const OptionKey& mk : section->keys()) keys.push_back(bind(mk, at));
+      for (const AdapterMethod* m : adapter_methods())
+        if (m->options)
+          for (const OptionKey& mk : m->options->keys()) keys.push_back(bind_method_key(mk, m));
   }
   return keys;
 }
@@ -148,6 +172,11 @@ const void* optimizer_options(const TrainRecipe& recipe, const std::string& name
   const void* values = entry.options->values_in(const_cast<std::any&>(it->second));
   HONE_CHECK(values, "the recipe's options for optimizer '", name, "' are not its section's struct");
   return values;
+}
+
+const void* method_options(const TrainRecipe& recipe, const std::string& name) {
+  const AdapterMethod& m = adapter_method(name);
+  return m.options ? section_values(recipe, m) : nullptr;
 }
 
 const std::vector<RecipeKey>& recipe_keys() {
@@ -212,10 +241,13 @@ void TrainRecipe::validate() const {
   HONE_CHECK(val_split >= 0 && val_split < 1, "key 'val_split': must be in [0, 1), got ", val_split);
   HONE_CHECK(seq_len >= 2, "key 'seq_len': must be at least 2, got ", seq_len);
   HONE_CHECK(truncation == "right" || truncation == "left", "key 'truncation': right or left, got '", truncation, "'");
-  HONE_CHECK(method == "lora" || method == "full", "key 'method': lora or full, got '", method, "'");
+  bool known = false;
+  for (const AdapterMethod* m : adapter_methods()) known = known || m->name == method;
+  HONE_CHECK(known, "key 'method': ", adapter_method_names(), ", got '", method, "'");
   HONE_CHECK(precision == "f32" || precision == "bf16" || precision == "auto", "key 'precision': f32, bf16 or auto, got '",
              precision, "'");
-  if (method == "lora") with_context("lora", [&] { lora.validate(); });
+  const AdapterMethod& m = adapter_method(method);
+  if (m.options) with_context(method, [&] { m.options->validate_at(method_options(*this, method)); });
   const OptimizerEntry& chosen =
       with_context("key 'optimizer'", [&]() -> const OptimizerEntry& { return optimizer_entry(optimizer); });
   chosen.options->validate_at(optimizer_options(*this, optimizer));  // "adam_beta1 must be in [0, 1), got 1"

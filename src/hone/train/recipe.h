@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "hone/optim/optimizer_registry.h"
-#include "hone/peft/lora_config.h"
+#include "hone/peft/lora/config.h"
 
 namespace hone {
 
@@ -29,8 +29,10 @@ struct TrainRecipe {
   std::string chat_template;         // built-in template name when the model has none
 
   // How
-  std::string method = "lora";       // lora | full
-  LoraConfig lora;
+  std::string method = "lora";       // a method of the registry (peft/registry.h)
+  LoraConfig lora;                   // the lora.* section (code and tests address it by name)
+  // Every other method's section by method name, each its own struct (see method_options).
+  std::map<std::string, std::any> method_sections;
   bool gradient_checkpointing = false;
   // Matrix products: f32, bf16 (PyTorch autocast's meaning) or auto (bf16 where the CPU has
   // native bf16). config.yaml holds the resolved value; a resumed run keeps it.
@@ -67,6 +69,10 @@ struct TrainRecipe {
   // Error naming the key when a value is out of range or inconsistent.
   void validate() const;
 };
+
+// The struct holding method `name`'s section in `recipe` (its defaults until a key sets one), or
+// nullptr for a method without options: what attach_adapter takes.
+const void* method_options(const TrainRecipe& recipe, const std::string& name);
 
 // Every recipe key, bound to a TrainRecipe: the trainer's own section, then (after `method`)
 // each method's section, all from their declarations (util/option_section.h).

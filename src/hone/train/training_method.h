@@ -1,7 +1,6 @@
-// What is trained and how it is saved: LoRA (adapters on targeted layers, base frozen; saved as
-// a PEFT folder) or full fine-tuning (every weight, fp32 masters; saved as a Hugging Face
-// folder). The trainer talks to both through this interface; a new method (IA3, prefix tuning,
-// ...) is one more implementation.
+// What is trained and how it is saved, as the trainer sees it: any method of the registry
+// (peft/registry.h) — LoRA, full fine-tuning, BitFit, ... — with its tensors split into the
+// optimizer's weight-decay groups. A new method is registered in peft/, not here.
 #pragma once
 
 #include <memory>
@@ -34,7 +33,7 @@ class TrainingMethod {
   virtual void add_step_plugins(StepPlugins& /*plugins*/) {}
 };
 
-// Sets up `recipe.method` on `model` (loaded from `base_folder`, whose tokenizer files a full
+// Attaches `recipe.method` (with its recipe section) on `model` (loaded from `base_folder`, whose tokenizer files a full
 // fine-tune copies into its output).
 std::unique_ptr<TrainingMethod> make_training_method(const TrainRecipe& recipe, DecoderModel& model,
                                                      const std::string& base_folder);

@@ -10,13 +10,11 @@
 
 #include "hone/io/safetensors.h"
 #include "hone/model/decoder_model.h"
-#include "hone/peft/lora_adapter.h"
-#include "hone/peft/lora_config.h"
+#include "hone/peft/lora/layer.h"
+#include "hone/peft/lora/config.h"
+#include "hone/peft/peft_folder.h"
 
 namespace hone {
-
-// "base_model.model." + module path: the prefix PEFT puts before every LoRA tensor key.
-inline constexpr const char* kPeftKeyPrefix = "base_model.model.";
 
 class LoraModel {
  public:

@@ -1,4 +1,4 @@
-#include "hone/peft/lora_model.h"
+#include "hone/peft/lora/model.h"
 
 #include <algorithm>
 #include <cmath>
@@ -77,20 +77,12 @@ NamedTensors LoraModel::peft_tensors() const {
   return out;
 }
 
-void LoraModel::save(const std::string& dir) const {
-  write_directory_atomically(dir, [&](const std::string& tmp) {
-    const std::string config_text = lora_config_to_peft_json(config_).dump(2) + "\n";
-    write_file_atomically(tmp + "/adapter_config.json", config_text.data(), config_text.size());
-    save_safetensors(tmp + "/adapter_model.safetensors", peft_tensors(), {{"format", "pt"}});
-  });
-}
+void LoraModel::save(const std::string& dir) const { save_peft_folder(dir, lora_config_to_peft_json(config_), peft_tensors()); }
 
 LoraModel LoraModel::load(DecoderModel& model, const std::string& dir) {
   const std::string config_path = dir + "/adapter_config.json";
   const std::string weights_path = dir + "/adapter_model.safetensors";
   HONE_CHECK(std::filesystem::exists(config_path), dir, ": not a PEFT adapter folder (no adapter_config.json)");
-  HONE_CHECK(std::filesystem::exists(weights_path), dir, ": no adapter_model.safetensors (hone reads the safetensors form only; ",
-             "convert adapter_model.bin with PEFT's save_pretrained(safe_serialization=True))");
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(read_file(config_path));
@@ -98,7 +90,7 @@ LoraModel LoraModel::load(DecoderModel& model, const std::string& dir) {
     HONE_FAIL(config_path, ": not valid JSON: ", e.what());
   }
   const LoraConfig config = lora_config_from_peft_json(json, config_path);
-  const SafetensorsFile file = SafetensorsFile::open(weights_path);
+  const SafetensorsFile file = open_peft_weights(dir);
   std::set<std::string> unused;
   for (const auto& e : file.entries()) unused.insert(e.name);
 

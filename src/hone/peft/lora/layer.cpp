@@ -1,4 +1,4 @@
-#include "hone/peft/lora_adapter.h"
+#include "hone/peft/lora/layer.h"
 
 #include <cmath>
 

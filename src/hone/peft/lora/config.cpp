@@ -1,8 +1,9 @@
-#include "hone/peft/lora_config.h"
+#include "hone/peft/lora/config.h"
 
 #include <cmath>
 #include <regex>
 
+#include "hone/peft/target_modules.h"
 #include "hone/util/error.h"
 
 namespace hone {
@@ -20,11 +21,6 @@ std::regex compile(const std::string& pattern, const char* field) {
 // PEFT matches pattern keys against the end of a module path: re.match(rf"(.*\.)?({key})$", name).
 bool pattern_matches(const std::string& key, const std::string& module_name, const char* field) {
   return std::regex_match(module_name, compile("(.*\\.)?(" + key + ")", field));
-}
-
-std::string leaf(const std::string& name) {
-  const auto dot = name.rfind('.');
-  return dot == std::string::npos ? name : name.substr(dot + 1);
 }
 }  // namespace
 
@@ -50,16 +46,7 @@ double LoraConfig::scaling_for(const std::string& module_name, int64_t rank) con
 
 bool LoraConfig::targets(const std::string& module_name) const {
   if (target_regex) return std::regex_match(module_name, compile(*target_regex, "target_modules"));
-  const std::string l = leaf(module_name);
-  for (const std::string& t : target_modules) {
-    if (t == "all-linear") return l != "lm_head";
-    if (t == l || t == module_name) return true;
-    // PEFT also accepts a suffix of the module path ("self_attn.q_proj").
-    if (module_name.size() > t.size() && module_name.compare(module_name.size() - t.size(), t.size(), t) == 0 &&
-        module_name[module_name.size() - t.size() - 1] == '.')
-      return true;
-  }
-  return false;
+  return targets_module(target_modules, module_name);
 }
 
 const OptionSection<LoraConfig>& lora_section() {
