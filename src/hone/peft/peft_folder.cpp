@@ -17,6 +17,21 @@ void save_peft_folder(const std::string& dir, const nlohmann::ordered_json& conf
   write_directory_atomically(dir, [&](const std::string& tmp) { write_peft_files(tmp, config, tensors); });
 }
 
+nlohmann::json read_peft_config(const std::string& dir) {
+  const std::string path = dir + "/adapter_config.json";
+  HONE_CHECK(std::filesystem::exists(path), dir, ": not a PEFT adapter folder (no adapter_config.json)");
+  try {
+    return nlohmann::json::parse(read_file(path));
+  } catch (const nlohmann::json::exception& e) {
+    HONE_FAIL(path, ": not valid JSON: ", e.what());
+  }
+}
+
+std::string base_model_of(const nlohmann::json& config) {
+  const auto it = config.find("base_model_name_or_path");
+  return it != config.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 SafetensorsFile open_peft_weights(const std::string& dir) {
   const std::string path = dir + "/adapter_model.safetensors";
   HONE_CHECK(std::filesystem::exists(path), dir, ": no adapter_model.safetensors (hone reads the safetensors form only; ",

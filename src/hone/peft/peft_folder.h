@@ -16,6 +16,11 @@ inline constexpr const char* kPeftKeyPrefix = "base_model.model.";
 void write_peft_files(const std::string& dir, const nlohmann::ordered_json& config, const NamedTensors& tensors);
 // Writes the folder `dir` atomically.
 void save_peft_folder(const std::string& dir, const nlohmann::ordered_json& config, const NamedTensors& tensors);
+// dir/adapter_config.json as JSON (Error naming the folder when there is none, or the file when
+// it is not valid JSON).
+nlohmann::json read_peft_config(const std::string& dir);
+// The config's base_model_name_or_path, or "" when it is absent or null.
+std::string base_model_of(const nlohmann::json& config);
 // Opens dir/adapter_model.safetensors, with an Error saying how to get one when it is missing.
 SafetensorsFile open_peft_weights(const std::string& dir);
 // Resume: copies each tensor of dir/adapter_model.safetensors into the tensor of the same key.

@@ -1,8 +1,6 @@
 #include "hone/peft/registry.h"
 
-#include <filesystem>
-
-#include "hone/util/atomic_file.h"
+#include "hone/peft/peft_folder.h"
 #include "hone/util/error.h"
 
 namespace hone {
@@ -48,13 +46,7 @@ std::unique_ptr<Adapter> attach_adapter(const std::string& name, DecoderModel& m
 
 std::unique_ptr<Adapter> load_adapter(DecoderModel& model, const std::string& dir) {
   const std::string config_path = dir + "/adapter_config.json";
-  HONE_CHECK(std::filesystem::exists(config_path), dir, ": not a PEFT adapter folder (no adapter_config.json)");
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(read_file(config_path));
-  } catch (const nlohmann::json::exception& e) {
-    HONE_FAIL(config_path, ": not valid JSON: ", e.what());
-  }
+  const nlohmann::json json = read_peft_config(dir);
   HONE_CHECK(json.is_object(), config_path, ": adapter config is not a JSON object");
   HONE_CHECK(json.contains("peft_type") && json["peft_type"].is_string(), config_path, ": missing \"peft_type\"");
   const std::string type = json["peft_type"];

@@ -29,6 +29,15 @@ NamedTensors ReplacedTensorsAdapter::saved_tensors() const {
 }
 
 void ReplacedTensorsAdapter::fill_from_folder(const std::string& dir) {
+  try {
+    fill_or_throw(dir);
+  } catch (...) {
+    unload();
+    throw;
+  }
+}
+
+void ReplacedTensorsAdapter::fill_or_throw(const std::string& dir) {
   const SafetensorsFile file = open_peft_weights(dir);
   std::set<std::string> unused;
   for (const auto& e : file.entries()) unused.insert(e.name);

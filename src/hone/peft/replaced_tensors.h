@@ -17,8 +17,8 @@ class ReplacedTensorsAdapter : public Adapter {
   // trainable and named `name`; saved under the file key `key`.
   void replace(Tensor* slot, const Tensor& start, const std::string& name, const std::string& key);
   // Copies every replaced tensor's value from dir/adapter_model.safetensors (F32, F16 or BF16).
-  // Error naming the file and key for a missing, misshapen or unclaimed tensor; the model keeps
-  // its tensors (call before anything else reads them, then unload on error).
+  // Error naming the file and key for a missing, misshapen or unclaimed tensor, after putting the
+  // model's own tensors back (a failed load leaves the model as it was).
   void fill_from_folder(const std::string& dir);
 
   NamedTensors trainable_tensors() const override;
@@ -44,6 +44,7 @@ class ReplacedTensorsAdapter : public Adapter {
 
  private:
   NamedTensors saved_tensors() const;
+  void fill_or_throw(const std::string& dir);
   std::vector<Slot> slots_;
 };
 

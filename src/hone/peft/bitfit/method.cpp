@@ -85,15 +85,9 @@ const AdapterMethod& bitfit_method() {
         const std::string source = dir + "/adapter_config.json";
         BitfitConfig config;
         config.target_modules = string_list(json, "target_modules", source);
-        if (json.contains("base_model_name_or_path") && json["base_model_name_or_path"].is_string())
-          config.base_model_name_or_path = json["base_model_name_or_path"];
+        config.base_model_name_or_path = base_model_of(json);
         auto adapter = std::make_unique<BitfitAttached>(model, config);
-        try {
-          adapter->fill_from_folder(dir);
-        } catch (...) {
-          adapter->unload();  // a failed load leaves the model as it was
-          throw;
-        }
+        adapter->fill_from_folder(dir);
         return adapter;
       }};
   return method;

@@ -65,8 +65,7 @@ std::unique_ptr<Adapter> load_ln_tuning(DecoderModel& model, const std::string& 
     };
     refuse_if_set("exclude_modules");
     refuse_if_set("modules_to_save");
-    if (json.contains("base_model_name_or_path") && json["base_model_name_or_path"].is_string())
-      config.base_model_name_or_path = json["base_model_name_or_path"];
+    config.base_model_name_or_path = base_model_of(json);
     if (!json.contains("target_modules") || json["target_modules"].is_null()) return;  // PEFT's default
     const auto& t = json["target_modules"];
     try {
@@ -77,12 +76,7 @@ std::unique_ptr<Adapter> load_ln_tuning(DecoderModel& model, const std::string& 
     }
   });
   auto adapter = std::make_unique<LnTuningAttached>(model, config, regex);
-  try {
-    adapter->fill_from_folder(dir);
-  } catch (...) {
-    adapter->unload();  // a failed load leaves the model as it was
-    throw;
-  }
+  adapter->fill_from_folder(dir);
   return adapter;
 }
 

@@ -82,14 +82,7 @@ void LoraModel::save(const std::string& dir) const { save_peft_folder(dir, lora_
 LoraModel LoraModel::load(DecoderModel& model, const std::string& dir) {
   const std::string config_path = dir + "/adapter_config.json";
   const std::string weights_path = dir + "/adapter_model.safetensors";
-  HONE_CHECK(std::filesystem::exists(config_path), dir, ": not a PEFT adapter folder (no adapter_config.json)");
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(read_file(config_path));
-  } catch (const nlohmann::json::exception& e) {
-    HONE_FAIL(config_path, ": not valid JSON: ", e.what());
-  }
-  const LoraConfig config = lora_config_from_peft_json(json, config_path);
+  const LoraConfig config = lora_config_from_peft_json(read_peft_config(dir), config_path);
   const SafetensorsFile file = open_peft_weights(dir);
   std::set<std::string> unused;
   for (const auto& e : file.entries()) unused.insert(e.name);
