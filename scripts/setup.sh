@@ -8,6 +8,7 @@ packages=(
   libopenblas-openmp-dev libomp-dev libdnnl-dev
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libpcre2-dev libutf8proc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libopenmpi-dev openmpi-bin
   nodejs npm
 )
 # Only recreating the demo model's corpus and data (examples/demo/README.md) needs these; the

@@ -67,6 +67,17 @@ TEST(Batcher, UnpackedBatchesAreRightPaddedWithUnscoredPadding) {
   EXPECT_EQ(batcher.position().epoch, 0);
   EXPECT_EQ(batcher.position().consumed, 3);
 
+  // A data-parallel rank's rows keep their own exact counts; an empty share counts nothing.
+  const Batch tail = batch_rows(first, 1, 3);
+  EXPECT_EQ(tail.ids.shape(), (Shape{2, 4}));
+  EXPECT_EQ(ints(tail.labels), (std::vector<int32_t>{-100, 101, 102, 103, -100, 201, 202, -100}));
+  EXPECT_EQ(tail.examples, 2);
+  EXPECT_EQ(tail.real_tokens, 4 + 3);
+  EXPECT_EQ(tail.scored_tokens, 3 + 2);
+  const Batch none = batch_rows(first, 3, 3);
+  EXPECT_EQ(none.scored_tokens + none.real_tokens + none.examples, 0);
+  EXPECT_THROW(batch_rows(first, 2, 4), Error);
+
   batcher.next();
   const Batch last = batcher.next();  // an epoch's last batch holds what is left
   EXPECT_EQ(last.ids.shape(), (Shape{1, 3}));

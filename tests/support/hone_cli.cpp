@@ -21,6 +21,10 @@ CliResult run_hone(const std::string& arguments, bool with_stderr, const std::st
   std::string command;
   if (!workdir.empty()) command.append("cd '").append(workdir).append("' && ");
   command.append("'").append(hone_binary()).append("' ").append(arguments).append(with_stderr ? " 2>&1" : " 2>/dev/null");
+  return run_command(command);
+}
+
+CliResult run_command(const std::string& command) {
   FILE* pipe = ::popen(command.c_str(), "r");
   EXPECT_NE(pipe, nullptr) << command;
   CliResult result;

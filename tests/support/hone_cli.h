@@ -19,4 +19,7 @@ struct CliResult {
 // the directory it runs in (relative paths in arguments resolve there).
 CliResult run_hone(const std::string& arguments, bool with_stderr = true, const std::string& workdir = "");
 
+// Runs a shell command line as it is (stdout and stderr as the command redirects them).
+CliResult run_command(const std::string& command);
+
 }  // namespace hone::testing

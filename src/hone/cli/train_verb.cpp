@@ -8,6 +8,7 @@
 
 #include "hone/cli/progress.h"
 #include "hone/cli/verbs.h"
+#include "hone/dist/launch.h"
 #include "hone/train/interrupt.h"
 #include "hone/train/trainer.h"
 
@@ -21,12 +22,9 @@ struct TrainArgs {
   bool json = false;
 };
 
-void run_train(const TrainArgs& args) {
-  TrainRecipe recipe;
-  if (!args.recipe_file.empty()) apply_recipe_yaml(recipe, args.recipe_file);
-  apply_overrides(recipe, args.overrides);
-
-  ProgressLine progress;
+// What rank 0 of a data-parallel run (or the only process) prints; the other ranks print only
+// errors.
+TrainerCallbacks progress_callbacks(const TrainRecipe& recipe, ProgressLine& progress) {
   TrainerCallbacks cb;
   cb.on_message = [&](const std::string& m) {
     progress.finish();
@@ -51,11 +49,34 @@ void run_train(const TrainArgs& args) {
       progress.update(line, false);
     }
   };
+  return cb;
+}
+
+void run_train(const TrainArgs& args) {
+  TrainRecipe recipe;
+  if (!args.recipe_file.empty()) apply_recipe_yaml(recipe, args.recipe_file);
+  apply_overrides(recipe, args.overrides);
+
+  std::shared_ptr<DataParallel> group = join_data_parallel();
+  const bool rank0 = !group || group->rank() == 0;
+  ProgressLine progress;
   install_interrupt_handler();
-  Trainer trainer(recipe, cb);
-  const TrainResult r = trainer.run();
+  TrainResult r;
+  try {
+    Trainer trainer(recipe, rank0 ? progress_callbacks(recipe, progress) : TrainerCallbacks{}, group);
+    if (rank0 && group) std::fprintf(stderr, "data parallel: %d ranks\n", group->size());
+    r = trainer.run();
+  } catch (const std::exception& e) {
+    if (!group) throw;
+    // One rank's error ends every rank: the others would wait for it in the next collective.
+    progress.finish();
+    std::fprintf(stderr, "error (rank %d of %d): %s\n", group->rank(), group->size(), e.what());
+    std::fflush(nullptr);
+    group->abort(1);
+  }
+  group.reset();  // finalises MPI before an exit
   progress.finish();
-  if (args.json) {
+  if (rank0 && args.json) {
     nlohmann::json out = {{"steps", r.steps_done}, {"interrupted", r.interrupted}, {"loss", r.last_loss},
                           {"output", r.final_output}};
     if (r.first_eval) out["eval_loss_before"] = r.first_eval->loss;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "hone/tensor/tensor.h"
 
@@ -17,6 +18,11 @@ struct Batch {
   int64_t scored_tokens = 0;  // labels that are scored after the one-token shift
   int64_t real_tokens = 0;    // tokens that are not padding
   int64_t examples = 0;       // examples in this batch
+  // Per row, so that a slice of rows (a data-parallel rank's share) keeps exact counts.
+  std::vector<int64_t> row_real_tokens, row_examples;
 };
+
+// Rows [begin, end) of `batch` (sharing storage), with the counts of those rows.
+Batch batch_rows(const Batch& batch, int64_t begin, int64_t end);
 
 }  // namespace hone

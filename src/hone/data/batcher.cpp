@@ -114,6 +114,8 @@ Batch Batcher::next() {
       ++batch.examples;
     }
     batch.real_tokens += int64_t(at - row_start);
+    batch.row_real_tokens.push_back(int64_t(at - row_start));
+    batch.row_examples.push_back(int64_t(rows[size_t(r)].size()));
     // Padding is a segment of its own, so no real token attends to it even without causality.
     std::fill(segments.begin() + long(at), segments.begin() + long(row_start + size_t(width)), segment);
     for (size_t t = row_start + 1; t < row_start + size_t(width); ++t) batch.scored_tokens += labels[t] != kIgnoreLabel;

@@ -77,15 +77,24 @@ StepResult TrainStep::run(int64_t step, double lr, const std::vector<Batch>& mic
   HONE_CHECK(!micro.empty(), "train step ", step, ": no micro-batches");
   StepResult r;
   r.lr = lr;
+  // Every rank holds the whole global batch, so the step's token counts (which normalise the
+  // loss) need no communication.
   for (const Batch& b : micro) {
     r.scored_tokens += b.scored_tokens;
     r.real_tokens += b.real_tokens;
+  }
+  std::vector<Batch> share;
+  if (data_parallel_) {
+    for (const Batch& b : micro) {
+      const RowShare rows = row_share(b.ids.dim(0), data_parallel_->rank(), data_parallel_->size());
+      share.push_back(batch_rows(b, rows.begin, rows.end));
+    }
   }
   for (const auto& hook : plugins_.hooks) hook->on_step_begin(step);
   {
     const std::vector<Tensor> active = select(step);
     const StepFreeze freeze(trainable_, active);
-    forward_backward(step, micro, active, r);
+    forward_backward(step, data_parallel_ ? share : micro, active, r);
     for (const auto& hook : plugins_.hooks) hook->on_gradients(step, active);
     update(lr, active, r);
   }
@@ -104,13 +113,19 @@ std::vector<Tensor> TrainStep::select(int64_t step) {
   return active;
 }
 
+// `micro`: this rank's rows of the micro-batches; r.scored_tokens counts the global batch's.
 void TrainStep::forward_backward(int64_t step, const std::vector<Batch>& micro, const std::vector<Tensor>& active,
                                  StepResult& r) {
   BackpropGradients backprop;
   GradientSource& source = plugins_.gradients ? *plugins_.gradients : backprop;
   BatchLoss loss(step, model_, micro, r.scored_tokens, options_.checkpoint_layers, prepare_micro_batch_);
   const GradientResult g = source.compute(loss, active);
-  r.loss = r.scored_tokens > 0 ? g.loss_sum / double(r.scored_tokens) : 0.0;
+  double loss_sum = g.loss_sum;
+  if (data_parallel_) {
+    data_parallel_->sum(std::span<double>(&loss_sum, 1));
+    data_parallel_->sum_gradients(active);
+  }
+  r.loss = r.scored_tokens > 0 ? loss_sum / double(r.scored_tokens) : 0.0;
   r.forward_s = g.forward_s;
   r.backward_s = g.backward_s;
 }

@@ -6,12 +6,14 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "hone/data/batch.h"
 #include "hone/model/decoder_model.h"
 #include "hone/optim/optimizer.h"
 #include "hone/optim/step_plugins.h"
+#include "hone/train/data_parallel.h"
 
 namespace hone {
 
@@ -22,10 +24,10 @@ struct TrainStepOptions {
 };
 
 struct StepResult {
-  double loss = 0;       // mean loss per scored token over the accumulated batch
+  double loss = 0;       // mean loss per scored token over the accumulated (global) batch
   double grad_norm = 0;  // global norm before clipping (0 when not measured)
   double lr = 0;         // the learning rate of the update
-  int64_t scored_tokens = 0, real_tokens = 0;
+  int64_t scored_tokens = 0, real_tokens = 0;  // of the global batch (all ranks)
   double forward_s = 0, backward_s = 0, update_s = 0;  // the three phases, summed over micro-batches
 };
 
@@ -39,9 +41,13 @@ class TrainStep {
 
   StepPlugins& plugins() { return plugins_; }
   const std::vector<Tensor>& trainable() const { return trainable_; }
+  // Data-parallel: each run() then trains on this rank's rows of every micro-batch, and the
+  // gradients and the loss are summed over the ranks before the update.
+  void set_data_parallel(std::shared_ptr<DataParallel> data_parallel) { data_parallel_ = std::move(data_parallel); }
 
   // Step number `step` (from 1) at learning rate `lr` over `micro`, the micro-batches whose
-  // gradients accumulate into this one update.
+  // gradients accumulate into this one update (data-parallel: the global micro-batches, the same
+  // on every rank; each rank takes its rows of each).
   StepResult run(int64_t step, double lr, const std::vector<Batch>& micro);
 
  private:
@@ -60,6 +66,7 @@ class TrainStep {
   TrainStepOptions options_;
   std::function<void(int64_t)> prepare_micro_batch_;
   StepPlugins plugins_;
+  std::shared_ptr<DataParallel> data_parallel_;
 };
 
 }  // namespace hone

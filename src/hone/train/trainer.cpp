@@ -41,16 +41,24 @@ std::string describe_stats(const std::string& what, const DatasetStats& s) {
 
 }  // namespace
 
-Trainer::Trainer(TrainRecipe recipe, TrainerCallbacks callbacks)
-    : recipe_(std::move(recipe)), callbacks_(std::move(callbacks)) {
+Trainer::Trainer(TrainRecipe recipe, TrainerCallbacks callbacks, std::shared_ptr<DataParallel> data_parallel)
+    : recipe_(std::move(recipe)), callbacks_(std::move(callbacks)), data_parallel_(std::move(data_parallel)) {
   recipe_.validate();
   set_threads(recipe_.threads);
-  run_ = prepare_run_folder(recipe_.out, recipe_.overwrite, recipe_.resume);
+  if (writes_run_folder()) {
+    run_ = prepare_run_folder(recipe_.out, recipe_.overwrite, recipe_.resume);
+  } else {
+    run_.root = recipe_.out;
+  }
+  // The other ranks read a resumed run's folder only once rank 0 has checked it.
+  if (data_parallel_) data_parallel_->barrier();
   const Precision precision = resolve_run_precision(recipe_.precision, run_.config_path(), recipe_.resume);
   recipe_.precision = precision_name(precision);
   precision_ = std::make_unique<ProductPrecisionGuard>(precision);
-  const std::string yaml = recipe_to_yaml(recipe_);
-  write_file_atomically(run_.config_path(), yaml.data(), yaml.size());
+  if (writes_run_folder()) {
+    const std::string yaml = recipe_to_yaml(recipe_);
+    write_file_atomically(run_.config_path(), yaml.data(), yaml.size());
+  }
 
   model_ = load_hf_model(recipe_.model);
   if (fs::exists(fs::path(recipe_.model) / "tokenizer.json")) tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::load(recipe_.model));
@@ -98,13 +106,19 @@ Trainer::Trainer(TrainRecipe recipe, TrainerCallbacks callbacks)
   // draws the same masks.
   step_runner_ = std::make_unique<TrainStep>(*model_, *optimizer_, trainable_, step_options,
                                              [this](int64_t i) { method_->set_training(true, micro_step_ + uint64_t(i)); });
+  step_runner_->set_data_parallel(data_parallel_);
   method_->add_step_plugins(step_runner_->plugins());
   optimizer_->add_step_plugins(step_runner_->plugins());
   note(cat("method ", method_->name(), ": ", method_->trainable_parameter_count(), " trainable of ",
            model_->config().parameter_count(), " parameters; ", max_steps_, " steps of ", recipe_.batch_size, " x ",
            recipe_.grad_accum, " sequences"));
 
-  if (recipe_.resume) restore_checkpoint(*run_.newest_checkpoint());
+  if (recipe_.resume) {
+    const std::optional<std::string> newest = run_.newest_checkpoint();
+    HONE_CHECK(newest, recipe_.out, ": rank ", data_parallel_ ? data_parallel_->rank() : 0,
+               " sees no checkpoint there (a resumed data-parallel run needs the run folder on a filesystem every rank sees)");
+    restore_checkpoint(*newest);
+  }
 }
 
 Trainer::~Trainer() = default;
@@ -113,7 +127,14 @@ void Trainer::note(const std::string& message) const {
   if (callbacks_.on_message) callbacks_.on_message(message);
 }
 
+bool Trainer::stop_requested() const {
+  double stop = interrupt_requested() ? 1 : 0;
+  if (data_parallel_) data_parallel_->sum(std::span<double>(&stop, 1));
+  return stop > 0;
+}
+
 void Trainer::append_metrics(const nlohmann::json& line) {
+  if (!writes_run_folder()) return;
   std::ofstream out(run_.metrics_path(), std::ios::app);
   HONE_CHECK(out, run_.metrics_path(), ": cannot append");
   out << line.dump() << "\n";
@@ -130,6 +151,7 @@ std::optional<EvalMetrics> Trainer::evaluate(int64_t step) {
 }
 
 void Trainer::save_checkpoint(int64_t step) {
+  if (!writes_run_folder()) return;
   const std::string dir = run_.checkpoint_dir(step);
   fs::create_directories(run_.checkpoints_dir());
   write_directory_atomically(dir, [&](const std::string& tmp) {
@@ -169,7 +191,7 @@ void Trainer::restore_checkpoint(const std::string& dir) {
     return 0;
   });
   // Metrics logged after this checkpoint (before the interruption) will be logged again.
-  if (fs::exists(run_.metrics_path())) {
+  if (writes_run_folder() && fs::exists(run_.metrics_path())) {
     std::ifstream in(run_.metrics_path());
     std::string line, kept;
     while (std::getline(in, line)) {
@@ -228,7 +250,7 @@ TrainResult Trainer::run() {
     }
     if (callbacks_.on_step) callbacks_.on_step(m);
 
-    const bool stopping = interrupt_requested();
+    const bool stopping = stop_requested();
     if ((recipe_.save_every > 0 && step % recipe_.save_every == 0) || stopping || step == max_steps_) save_checkpoint(step);
     if (stopping) {
       result.interrupted = true;
@@ -240,8 +262,10 @@ TrainResult Trainer::run() {
   if (!result.interrupted) {
     if (!result.last_eval || result.last_eval->step != step_) result.last_eval = evaluate(step_);
     result.final_output = run_.root + "/" + method_->final_folder_name();
-    method_->save_final(result.final_output);
-    note(cat("saved ", result.final_output));
+    if (writes_run_folder()) {
+      method_->save_final(result.final_output);
+      note(cat("saved ", result.final_output));
+    }
   }
   method_->set_training(false, micro_step_);
   return result;

@@ -66,8 +66,11 @@ struct TrainResult {
 class Trainer {
  public:
   // Validates the recipe, prepares the run folder and loads everything. Errors name the key,
-  // file or line at fault.
-  explicit Trainer(TrainRecipe recipe, TrainerCallbacks callbacks = {});
+  // file or line at fault. With `data_parallel` (mpirun), every rank constructs a Trainer from the
+  // same recipe; each trains on its rows of every global batch, and only rank 0 writes the run
+  // folder (config, metrics, checkpoints, final output).
+  explicit Trainer(TrainRecipe recipe, TrainerCallbacks callbacks = {},
+                   std::shared_ptr<DataParallel> data_parallel = nullptr);
   ~Trainer();
 
   TrainResult run();
@@ -98,10 +101,15 @@ class Trainer {
   void restore_checkpoint(const std::string& dir);
   void note(const std::string& message) const;
   void append_metrics(const nlohmann::json& line);
+  // Whether this process writes the run folder: the only one, or rank 0 of a data-parallel run.
+  bool writes_run_folder() const { return !data_parallel_ || data_parallel_->rank() == 0; }
+  // Whether any rank asked to stop (Ctrl-C, SIGTERM): all ranks stop after the same step.
+  bool stop_requested() const;
 
   TrainRecipe recipe_;
   TrainerCallbacks callbacks_;
   std::unique_ptr<ProductPrecisionGuard> precision_;  // the run's precision, for the trainer's lifetime
+  std::shared_ptr<DataParallel> data_parallel_;
   RunFolder run_;
   std::unique_ptr<DecoderModel> model_;
   std::unique_ptr<Tokenizer> tokenizer_;
