@@ -1,6 +1,7 @@
 #include "hone/model/decoder_model.h"
 
 #include "hone/autograd/checkpoint.h"
+#include "hone/autograd/ops_concat.h"
 #include "hone/autograd/ops_attention.h"
 #include "hone/autograd/ops_elementwise.h"
 #include "hone/autograd/ops_embedding.h"
@@ -111,24 +112,29 @@ Tensor DecoderModel::layer_forward(DecoderLayer& l, int64_t index, const Tensor&
                                    const ForwardOptions& options) {
   const auto& c = config_;
   const int64_t B = h.dim(0), T = h.dim(1);
-  const Tensor x = rms_norm(h, l.input_layernorm, c.rms_norm_eps);
+  const Tensor x = after_norm_hooks(l.input_layernorm, rms_norm(h, l.input_layernorm, c.rms_norm_eps), options.context);
   Tensor q = reshape(l.q_proj.forward(x), Shape{B, T, c.num_heads, c.head_dim});
   Tensor k = reshape(l.k_proj.forward(x), Shape{B, T, c.num_kv_heads, c.head_dim});
   Tensor v = reshape(l.v_proj.forward(x), Shape{B, T, c.num_kv_heads, c.head_dim});
   if (c.qk_norm) {  // over the last dimension: each head on its own
-    q = rms_norm(q, l.q_norm, c.rms_norm_eps);
-    k = rms_norm(k, l.k_norm, c.rms_norm_eps);
+    q = after_norm_hooks(l.q_norm, rms_norm(q, l.q_norm, c.rms_norm_eps), options.context);
+    k = after_norm_hooks(l.k_norm, rms_norm(k, l.k_norm, c.rms_norm_eps), options.context);
   }
   q = rope(q, positions, rope_);
   k = rope(k, positions, rope_);
   if (options.cache) std::tie(k, v) = options.cache->append(index, k, v);
+  if (!hooks_.empty()) std::tie(k, v) = with_kv_prefixes(index, k, v, options);
   AttentionOptions attn;
   attn.causal = true;
   attn.segment_ids = options.segment_ids;
   const Tensor a = reshape(attention(q, k, v, attn), Shape{B, T, c.num_heads * c.head_dim});
-  const Tensor h2 = add(h, l.o_proj.forward(a));
-  const Tensor y = rms_norm(h2, l.post_attention_layernorm, c.rms_norm_eps);
-  const Tensor mlp = l.down_proj.forward(swiglu(l.gate_proj.forward(y), l.up_proj.forward(y)));
+  Tensor attn_out = l.o_proj.forward(a);
+  for (const auto& hook : hooks_) attn_out = hook->attention_output(index, x, attn_out, options.context);
+  const Tensor h2 = add(h, attn_out);
+  const Tensor y = after_norm_hooks(l.post_attention_layernorm, rms_norm(h2, l.post_attention_layernorm, c.rms_norm_eps),
+                                    options.context);
+  Tensor mlp = l.down_proj.forward(swiglu(l.gate_proj.forward(y), l.up_proj.forward(y)));
+  for (const auto& hook : hooks_) mlp = hook->mlp_output(index, y, mlp, options.context);
   return add(h2, mlp);
 }
 
@@ -144,6 +150,7 @@ Tensor DecoderModel::hidden_states(const Tensor& ids, const ForwardOptions& opti
              " tokens exceeds max_position_embeddings ", config_.max_position_embeddings);
   const Tensor positions = options.positions.defined() ? options.positions : rope_positions(T, past);
   Tensor h = embedding(embed_tokens_, ids);
+  for (const auto& hook : hooks_) h = hook->embedding_output(h, options.context);
   for (size_t i = 0; i < layers_.size(); ++i) {
     DecoderLayer& layer = layers_[i];
     if (options.checkpoint_layers && !options.cache) {
@@ -155,7 +162,34 @@ Tensor DecoderModel::hidden_states(const Tensor& ids, const ForwardOptions& opti
     }
   }
   if (options.cache) options.cache->advance(T);
-  return rms_norm(h, norm_, config_.rms_norm_eps);
+  return after_norm_hooks(norm_, rms_norm(h, norm_, config_.rms_norm_eps), options.context);
+}
+
+void DecoderModel::add_hook(std::shared_ptr<BlockHook> hook) { hooks_.push_back(std::move(hook)); }
+
+void DecoderModel::remove_hook(const BlockHook* hook) {
+  std::erase_if(hooks_, [hook](const std::shared_ptr<BlockHook>& h) { return h.get() == hook; });
+}
+
+Tensor DecoderModel::after_norm_hooks(const Tensor& weight, Tensor out, const ForwardContext& ctx) const {
+  for (const auto& hook : hooks_) out = hook->norm_output(weight, out, ctx);
+  return out;
+}
+
+std::pair<Tensor, Tensor> DecoderModel::with_kv_prefixes(int64_t layer, Tensor k, Tensor v,
+                                                         const ForwardOptions& options) const {
+  for (const auto& hook : hooks_) {
+    const auto [pk, pv] = hook->kv_prefix(layer, options.context);
+    if (!pk.defined() && !pv.defined()) continue;
+    HONE_CHECK(pk.defined() && pv.defined(), "layer ", layer, ": a key/value prefix needs both keys and values");
+    HONE_CHECK(!options.segment_ids.defined(), "layer ", layer,
+               ": a key/value prefix cannot be combined with packed sequences (segment_ids)");
+    // The prefix sits before every position, cached or new: attention's causal mask is aligned
+    // at the end, so each query sees the whole prefix and the keys up to its own position.
+    k = prepend_along_seq(pk, k);
+    v = prepend_along_seq(pv, v);
+  }
+  return {k, v};
 }
 
 Tensor DecoderModel::logits(const Tensor& hidden) const { return linear(hidden, lm_head_weight()); }

@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "hone/model/block_hooks.h"
 #include "hone/model/decoder_config.h"
+#include "hone/model/forward_context.h"
 #include "hone/model/kv_cache.h"
 #include "hone/model/linear_module.h"
 #include "hone/tensor/kernels_rope.h"
@@ -29,6 +31,7 @@ struct ForwardOptions {
   Tensor segment_ids;  // I32 [B, T]: packed examples; attention stays inside each segment
   KvCache* cache = nullptr;          // generation: appends this step's keys and values
   bool checkpoint_layers = false;    // recompute each layer's activations in backward
+  ForwardContext context;            // training or not, step, seed: for block hooks
 };
 
 class DecoderModel {
@@ -62,6 +65,11 @@ class DecoderModel {
   Tensor& final_norm() { return norm_; }
   std::shared_ptr<const RopeTable> rope_table() const { return rope_; }
 
+  // Block hooks (model/block_hooks.h), run in the order attached. With none, the forward pass
+  // is exactly the plain one.
+  void add_hook(std::shared_ptr<BlockHook> hook);
+  void remove_hook(const BlockHook* hook);
+
   // Allocates a cache sized for this model.
   KvCache make_cache(int64_t batch, int64_t max_len) const;
 
@@ -69,7 +77,12 @@ class DecoderModel {
   Tensor layer_forward(DecoderLayer& layer, int64_t index, const Tensor& h, const Tensor& positions,
                        const ForwardOptions& options);
 
+  // A norm's output after the hooks' norm_output; the keys and values after their kv_prefix.
+  Tensor after_norm_hooks(const Tensor& weight, Tensor out, const ForwardContext& ctx) const;
+  std::pair<Tensor, Tensor> with_kv_prefixes(int64_t layer, Tensor k, Tensor v, const ForwardOptions& options) const;
+
   DecoderConfig config_;
+  std::vector<std::shared_ptr<BlockHook>> hooks_;
   Tensor embed_tokens_;  // model.embed_tokens.weight [V, D]
   std::vector<DecoderLayer> layers_;
   Tensor norm_;          // model.norm.weight
