@@ -7,7 +7,9 @@
 // the adapter's tensors travel) and full fine-tuning, for an even split (2 ranks) and an uneven
 // one (3 ranks over 4 rows: 1, 1 and 2). Only rank 0 writes the run folder; a checkpoint of a
 // 2-rank run resumes in one process and one of a single process resumes on 2 ranks, continuing
-// the same trajectory; a killed rank ends the job, with mpirun's message naming it, in seconds.
+// the same trajectory; ZeRO-1 (distributed.shard_optimizer) is the unsharded run bit for bit and
+// its checkpoints resume on another rank count; a killed rank ends the job, with mpirun's message
+// naming it, in seconds.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -154,6 +156,42 @@ TEST_F(MpirunTrain, CheckpointsResumeWithAnotherRankCount) {
   for (const char* run : {"a", "b"})
     expect_same_weights(dir_ + "/whole/adapter/adapter_model.safetensors",
                         dir_ + "/" + run + "/adapter/adapter_model.safetensors");
+}
+
+// ZeRO-1 changes where each update is computed, not what it computes: bit for bit the same run,
+// and its checkpoint holds the full optimizer state.
+TEST_F(MpirunTrain, ShardedOptimizerEqualsUnshardedBitForBit) {
+  const std::string flags = "--method full --grad_accum 2 --max_steps 3";  // AdamW
+  const Shell plain = shell(mpirun(2) + train("plain", flags));
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  const Shell zero = shell(mpirun(2) + train("zero", flags + " --distributed.shard_optimizer true"));
+  ASSERT_EQ(zero.exit_code, 0) << zero.output;
+  EXPECT_EQ(losses(dir_ + "/plain/metrics.jsonl"), losses(dir_ + "/zero/metrics.jsonl"));
+  expect_same_weights(dir_ + "/plain/model/model.safetensors", dir_ + "/zero/model/model.safetensors", 0);
+  expect_same_weights(dir_ + "/plain/checkpoints/step-3/optimizer.safetensors",
+                      dir_ + "/zero/checkpoints/step-3/optimizer.safetensors", 0);
+}
+
+TEST_F(MpirunTrain, ShardedCheckpointsResumeWithAnotherRankCount) {
+  const std::string flags = "--lora.r 4 --lora.target_modules all-linear --optimizer sgd --momentum 0.9 --grad_accum 2";
+  const std::string zero = " --distributed.shard_optimizer true";
+  const Shell whole = shell(train("whole", flags + " --max_steps 4"));
+  ASSERT_EQ(whole.exit_code, 0) << whole.output;
+  // Sharded over 2 ranks, then over 3; sharded over 2 ranks, then one process.
+  Shell r = shell(mpirun(2) + train("a", flags + zero + " --max_steps 2"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = shell(mpirun(3) + train("a", flags + zero + " --max_steps 4 --resume"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = shell(mpirun(2) + train("b", flags + zero + " --max_steps 2"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = shell(train("b", flags + " --max_steps 4 --resume"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::vector<double> expected = losses(dir_ + "/whole/metrics.jsonl");
+  for (const char* run : {"a", "b"}) {
+    expect_same_losses(expected, losses(dir_ + "/" + run + "/metrics.jsonl"));
+    expect_same_weights(dir_ + "/whole/adapter/adapter_model.safetensors",
+                        dir_ + "/" + run + "/adapter/adapter_model.safetensors");
+  }
 }
 
 TEST_F(MpirunTrain, AKilledRankEndsTheJob) {

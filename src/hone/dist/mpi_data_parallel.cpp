@@ -110,6 +110,44 @@ void MpiDataParallel::sum_gradients(const std::vector<Tensor>& tensors) {
   }
 }
 
+void MpiDataParallel::broadcast(const std::vector<Tensor>& tensors, const std::vector<int>& owners) {
+  HONE_CHECK(tensors.size() == owners.size(), "data parallel: ", tensors.size(), " tensors, ", owners.size(), " owners");
+  std::vector<MPI_Request> requests(tensors.size(), MPI_REQUEST_NULL);
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    HONE_CHECK(tensors[i].dtype() == DType::F32 && tensors[i].numel() <= std::numeric_limits<int>::max(),
+               "data parallel: cannot broadcast ", describe(tensors[i]));
+    check(MPI_Ibcast(tensors[i].data<float>(), int(tensors[i].numel()), MPI_FLOAT, owners[i], MPI_COMM_WORLD,
+                     &requests[i]),
+          "MPI_Ibcast");
+  }
+  check(MPI_Waitall(int(requests.size()), requests.data(), MPI_STATUSES_IGNORE), "MPI_Waitall");
+}
+
+std::vector<std::string> MpiDataParallel::gather(const std::string& bytes) {
+  // Sizes first (as 64-bit counts), then the bytes in pieces MPI's int counts can carry.
+  const int64_t mine = int64_t(bytes.size());
+  std::vector<int64_t> sizes(size_t(size_), 0);
+  check(MPI_Gather(&mine, 1, MPI_INT64_T, sizes.data(), 1, MPI_INT64_T, 0, MPI_COMM_WORLD), "MPI_Gather");
+  std::vector<std::string> out;
+  if (rank_ == 0) {
+    out.resize(size_t(size_));
+    out[0] = bytes;
+    for (int r = 1; r < size_; ++r) {
+      out[size_t(r)].resize(size_t(sizes[size_t(r)]));
+      for (int64_t at = 0; at < sizes[size_t(r)]; at += kBucketFloats * 4) {
+        const int n = int(std::min<int64_t>(kBucketFloats * 4, sizes[size_t(r)] - at));
+        check(MPI_Recv(out[size_t(r)].data() + at, n, MPI_BYTE, r, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE), "MPI_Recv");
+      }
+    }
+  } else {
+    for (int64_t at = 0; at < mine; at += kBucketFloats * 4) {
+      const int n = int(std::min<int64_t>(kBucketFloats * 4, mine - at));
+      check(MPI_Send(bytes.data() + at, n, MPI_BYTE, 0, 0, MPI_COMM_WORLD), "MPI_Send");
+    }
+  }
+  return out;
+}
+
 void MpiDataParallel::barrier() { check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier"); }
 
 void MpiDataParallel::abort(int code) {
@@ -125,6 +163,10 @@ MpiDataParallel::MpiDataParallel() { HONE_FAIL("data parallel: this hone was bui
 MpiDataParallel::~MpiDataParallel() = default;
 void MpiDataParallel::sum(std::span<double>) { HONE_FAIL("data parallel: built without MPI"); }
 void MpiDataParallel::sum_gradients(const std::vector<Tensor>&) { HONE_FAIL("data parallel: built without MPI"); }
+void MpiDataParallel::broadcast(const std::vector<Tensor>&, const std::vector<int>&) {
+  HONE_FAIL("data parallel: built without MPI");
+}
+std::vector<std::string> MpiDataParallel::gather(const std::string&) { HONE_FAIL("data parallel: built without MPI"); }
 void MpiDataParallel::barrier() { HONE_FAIL("data parallel: built without MPI"); }
 void MpiDataParallel::abort(int code) { std::_Exit(code); }
 

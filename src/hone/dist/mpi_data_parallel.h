@@ -25,6 +25,8 @@ class MpiDataParallel final : public DataParallel {
   int size() const override { return size_; }
   void sum(std::span<double> values) override;
   void sum_gradients(const std::vector<Tensor>& tensors) override;
+  void broadcast(const std::vector<Tensor>& tensors, const std::vector<int>& owners) override;
+  std::vector<std::string> gather(const std::string& bytes) override;
   void barrier() override;
   [[noreturn]] void abort(int code) override;
 

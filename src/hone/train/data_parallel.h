@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "hone/tensor/tensor.h"
@@ -23,6 +24,10 @@ class DataParallel {
   // the ranks, in place. A tensor without a gradient on some ranks counts as zeros there; one
   // without a gradient on every rank stays without (the optimizer then skips it, as in one process).
   virtual void sum_gradients(const std::vector<Tensor>& tensors) = 0;
+  // ZeRO-1: the f32 values of tensors[i] from rank owners[i] to every rank, in place.
+  virtual void broadcast(const std::vector<Tensor>& tensors, const std::vector<int>& owners) = 0;
+  // On rank 0: every rank's `bytes`, by rank; on the others: nothing.
+  virtual std::vector<std::string> gather(const std::string& bytes) = 0;
   // Waits until every rank arrives.
   virtual void barrier() = 0;
   // Ends every rank of the job with `code`: an error on one rank must not leave the others

@@ -58,6 +58,8 @@ const OptionSection<TrainRecipe>& top_level_section() {
           .add("grad_accum", &R::grad_accum, "Micro-batches per optimizer step")
           .add("seed", &R::seed, "Seed for init, data order and dropout")
           .add("threads", &R::threads, "Threads for kernels and BLAS (0: all cores)")
+          .add("distributed.shard_optimizer", &R::shard_optimizer,
+               "Under mpirun: each rank keeps the optimizer state of, and updates, its share of the trained tensors (ZeRO-1)")
           .add("out", &R::out, "Run folder (config.yaml, metrics.jsonl, checkpoints/, adapter/ or model/)")
           .add("save_every", &R::save_every, "Write a checkpoint every N steps (0: only at the end)")
           .add("eval_every", &R::eval_every, "Evaluate on the validation data every N steps (0: only at the end)")

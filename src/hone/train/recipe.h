@@ -57,6 +57,7 @@ struct TrainRecipe {
   int64_t grad_accum = 1;
   uint64_t seed = 0;
   int threads = 0;                   // 0: all cores
+  bool shard_optimizer = false;      // distributed.shard_optimizer: ZeRO-1 under mpirun
 
   // Output
   std::string out = "runs/hone";

@@ -1,8 +1,10 @@
 #include "hone/train/train_step.h"
 
+#include <unordered_map>
 #include <unordered_set>
 
 #include "hone/optim/clip.h"
+#include "hone/train/optimizer_shards.h"
 #include "hone/util/timer.h"
 
 namespace hone {
@@ -130,11 +132,30 @@ void TrainStep::forward_backward(int64_t step, const std::vector<Batch>& micro, 
   r.backward_s = g.backward_s;
 }
 
+void TrainStep::shard_optimizer() {
+  HONE_CHECK(data_parallel_, "distributed.shard_optimizer: needs a data-parallel run (mpirun)");
+  owners_ = hone::shard_owners(trainable_, data_parallel_->size());
+}
+
 void TrainStep::update(double lr, const std::vector<Tensor>& active, StepResult& r) {
   Timer timer;
   if (options_.measure_grad_norm || options_.max_grad_norm > 0) r.grad_norm = clip_grad_norm(active, options_.max_grad_norm);
+  std::vector<Tensor> updated;
+  std::vector<int> from;
+  if (!owners_.empty()) {
+    // Every rank holds the same clipped gradients; each updates its own tensors only (the
+    // optimizer skips a tensor without a gradient and never makes state for it).
+    std::unordered_map<const TensorImpl*, int> owner;
+    for (size_t i = 0; i < trainable_.size(); ++i) owner[&trainable_[i].impl()] = owners_[i];
+    for (const Tensor& t : active) {
+      updated.push_back(t);
+      from.push_back(owner.at(&t.impl()));
+      if (from.back() != data_parallel_->rank()) Tensor(t).zero_grad();
+    }
+  }
   optimizer_.step(lr);
   optimizer_.zero_grad();
+  if (!owners_.empty()) data_parallel_->broadcast(updated, from);
   r.update_s = timer.seconds();
 }
 

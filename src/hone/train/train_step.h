@@ -44,6 +44,12 @@ class TrainStep {
   // Data-parallel: each run() then trains on this rank's rows of every micro-batch, and the
   // gradients and the loss are summed over the ranks before the update.
   void set_data_parallel(std::shared_ptr<DataParallel> data_parallel) { data_parallel_ = std::move(data_parallel); }
+  // ZeRO-1 (train/optimizer_shards.h; data-parallel only): each rank updates only the tensors it
+  // owns, keeping optimizer state for those alone, and the updated values travel from their
+  // owners to every rank.
+  void shard_optimizer();
+  // The owner of each trainable() tensor when sharded; empty otherwise.
+  const std::vector<int>& shard_owners() const { return owners_; }
 
   // Step number `step` (from 1) at learning rate `lr` over `micro`, the micro-batches whose
   // gradients accumulate into this one update (data-parallel: the global micro-batches, the same
@@ -67,6 +73,7 @@ class TrainStep {
   std::function<void(int64_t)> prepare_micro_batch_;
   StepPlugins plugins_;
   std::shared_ptr<DataParallel> data_parallel_;
+  std::vector<int> owners_;
 };
 
 }  // namespace hone

@@ -11,6 +11,7 @@
 #include "hone/tensor/allocator.h"
 #include "hone/tokenizer/tokenizer.h"
 #include "hone/train/interrupt.h"
+#include "hone/train/optimizer_shards.h"
 #include "hone/train/run_precision.h"
 #include "hone/train/training_method.h"
 #include "hone/util/atomic_file.h"
@@ -107,6 +108,7 @@ Trainer::Trainer(TrainRecipe recipe, TrainerCallbacks callbacks, std::shared_ptr
   step_runner_ = std::make_unique<TrainStep>(*model_, *optimizer_, trainable_, step_options,
                                              [this](int64_t i) { method_->set_training(true, micro_step_ + uint64_t(i)); });
   step_runner_->set_data_parallel(data_parallel_);
+  if (recipe_.shard_optimizer && data_parallel_) step_runner_->shard_optimizer();
   method_->add_step_plugins(step_runner_->plugins());
   optimizer_->add_step_plugins(step_runner_->plugins());
   note(cat("method ", method_->name(), ": ", method_->trainable_parameter_count(), " trainable of ",
@@ -151,12 +153,23 @@ std::optional<EvalMetrics> Trainer::evaluate(int64_t step) {
 }
 
 void Trainer::save_checkpoint(int64_t step) {
+  OptimizerState state = optimizer_->state();
+  const std::vector<int>& owners = step_runner_->shard_owners();
+  if (!owners.empty()) {
+    // ZeRO-1: each rank holds its own tensors' state; the checkpoint gets the full state, so a run
+    // resumes on any number of ranks.
+    const std::vector<std::string> shares = data_parallel_->gather(serialize_optimizer_state(state));
+    if (writes_run_folder()) {
+      std::vector<OptimizerState> per_rank;
+      for (const std::string& bytes : shares) per_rank.push_back(deserialize_optimizer_state(bytes));
+      state = merge_optimizer_states(per_rank, trainable_, owners);
+    }
+  }
   if (!writes_run_folder()) return;
   const std::string dir = run_.checkpoint_dir(step);
   fs::create_directories(run_.checkpoints_dir());
   write_directory_atomically(dir, [&](const std::string& tmp) {
     method_->save_weights(tmp);
-    const OptimizerState state = optimizer_->state();
     save_safetensors(tmp + "/optimizer.safetensors", state.tensors);
     const nlohmann::json trainer_state = {{"step", step},
                                           {"max_steps", max_steps_},
