@@ -8,8 +8,8 @@
 // one (3 ranks over 4 rows: 1, 1 and 2). Only rank 0 writes the run folder; a checkpoint of a
 // 2-rank run resumes in one process and one of a single process resumes on 2 ranks, continuing
 // the same trajectory; ZeRO-1 (distributed.shard_optimizer) is the unsharded run bit for bit and
-// its checkpoints resume on another rank count; a killed rank ends the job, with mpirun's message
-// naming it, in seconds.
+// its checkpoints resume on another rank count; Ctrl-C on one rank stops all at the same step
+// with a checkpoint; a killed rank ends the job, with mpirun's message naming it, in seconds.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -192,6 +192,24 @@ TEST_F(MpirunTrain, ShardedCheckpointsResumeWithAnotherRankCount) {
     expect_same_weights(dir_ + "/whole/adapter/adapter_model.safetensors",
                         dir_ + "/" + run + "/adapter/adapter_model.safetensors");
   }
+}
+
+// Ctrl-C reaching any one rank stops every rank after the same step (the stop request is summed
+// over the ranks each step), rank 0 writes the checkpoint and the job exits with 130.
+TEST_F(MpirunTrain, AnInterruptOnOneRankStopsAllAfterTheSameStep) {
+  const std::string script = dir_ + "/interrupt.sh";
+  std::ofstream(script) << mpirun(2, false) << train("stopped", "--max_steps 1000000") << " & M=$!\n"
+                        << "for i in $(seq 600); do [ -s '" << dir_ << "/stopped/metrics.jsonl' ] && break; sleep 0.1; done\n"
+                        << "for p in $(pgrep -P $M); do\n"
+                        << "  tr '\\0' '\\n' < /proc/$p/environ | grep -qx OMPI_COMM_WORLD_RANK=1 && kill -INT $p\n"
+                        << "done\n"
+                        << "wait $M\n";
+  const Shell r = shell("timeout 120 bash '" + script + "'");
+  EXPECT_EQ(r.exit_code, 130) << r.output;
+  const std::vector<double> logged = losses(dir_ + "/stopped/metrics.jsonl");
+  ASSERT_FALSE(logged.empty());
+  EXPECT_TRUE(fs::exists(dir_ + "/stopped/checkpoints/step-" + std::to_string(logged.size()) + "/trainer_state.json"))
+      << r.output;
 }
 
 TEST_F(MpirunTrain, AKilledRankEndsTheJob) {
