@@ -73,6 +73,18 @@ class MpirunTrain : public ::testing::Test {
            "/models/llama_gqa' --data '" + dir_ + "/train.jsonl' --format tokens --seq_len 16 --batch_size 4 " +
            "--lr 1e-2 --schedule constant --precision f32 --threads 1 --seed 5 --log_every 1 --out '" + dir_ + "/" + out + "' " + flags;
   }
+  // Runs `out` on 2 ranks until it logs a step, then sends `signal` (kill's name) to rank 1 alone.
+  Shell signal_rank_1(const std::string& out, const std::string& signal) const {
+    const std::string script = dir_ + "/" + out + ".sh";
+    std::ofstream(script) << mpirun(2, false) << train(out, "--max_steps 1000000") << " & M=$!\n"
+                          << "for i in $(seq 600); do [ -s '" << dir_ << "/" << out << "/metrics.jsonl' ] && break; sleep 0.1; done\n"
+                          << "for p in $(pgrep -P $M); do\n"
+                          << "  tr '\\0' '\\n' < /proc/$p/environ | grep -qx OMPI_COMM_WORLD_RANK=1 && kill -" << signal
+                          << " $p && echo signalled rank 1\n"
+                          << "done\n"
+                          << "wait $M\n";
+    return shell("timeout 120 bash '" + script + "'");
+  }
   std::string dir_;
 };
 
@@ -197,14 +209,7 @@ TEST_F(MpirunTrain, ShardedCheckpointsResumeWithAnotherRankCount) {
 // Ctrl-C reaching any one rank stops every rank after the same step (the stop request is summed
 // over the ranks each step), rank 0 writes the checkpoint and the job exits with 130.
 TEST_F(MpirunTrain, AnInterruptOnOneRankStopsAllAfterTheSameStep) {
-  const std::string script = dir_ + "/interrupt.sh";
-  std::ofstream(script) << mpirun(2, false) << train("stopped", "--max_steps 1000000") << " & M=$!\n"
-                        << "for i in $(seq 600); do [ -s '" << dir_ << "/stopped/metrics.jsonl' ] && break; sleep 0.1; done\n"
-                        << "for p in $(pgrep -P $M); do\n"
-                        << "  tr '\\0' '\\n' < /proc/$p/environ | grep -qx OMPI_COMM_WORLD_RANK=1 && kill -INT $p\n"
-                        << "done\n"
-                        << "wait $M\n";
-  const Shell r = shell("timeout 120 bash '" + script + "'");
+  const Shell r = signal_rank_1("stopped", "INT");
   EXPECT_EQ(r.exit_code, 130) << r.output;
   const std::vector<double> logged = losses(dir_ + "/stopped/metrics.jsonl");
   ASSERT_FALSE(logged.empty());
@@ -214,18 +219,11 @@ TEST_F(MpirunTrain, AnInterruptOnOneRankStopsAllAfterTheSameStep) {
 
 TEST_F(MpirunTrain, AKilledRankEndsTheJob) {
   // Rank 1 is killed once training runs; rank 0 must not wait for it forever.
-  const std::string script = dir_ + "/kill.sh";
-  std::ofstream(script) << mpirun(2, false) << train("killed", "--max_steps 1000000") << " & M=$!\n"
-                        << "for i in $(seq 600); do [ -s '" << dir_ << "/killed/metrics.jsonl' ] && break; sleep 0.1; done\n"
-                        << "for p in $(pgrep -P $M); do\n"
-                        << "  tr '\\0' '\\n' < /proc/$p/environ | grep -qx OMPI_COMM_WORLD_RANK=1 && kill -9 $p && echo killed rank 1\n"
-                        << "done\n"
-                        << "wait $M\n";
-  const Shell r = shell("timeout 120 bash '" + script + "'");
-  ASSERT_NE(r.output.find("killed rank 1"), std::string::npos) << r.output;
+  const Shell r = signal_rank_1("killed", "9");
+  ASSERT_NE(r.output.find("signalled rank 1"), std::string::npos) << r.output;
   EXPECT_NE(r.exit_code, 0) << r.output;
   EXPECT_NE(r.exit_code, 124) << "timed out: " << r.output;  // timeout(1)'s code: a hang
-  EXPECT_NE(r.output.find("rank 1"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("process rank 1"), std::string::npos) << r.output;  // mpirun names the rank that died
   EXPECT_LT(r.seconds, 90) << r.output;
 }
 
