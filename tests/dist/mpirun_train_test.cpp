@@ -9,7 +9,8 @@
 // 2-rank run resumes in one process and one of a single process resumes on 2 ranks, continuing
 // the same trajectory; ZeRO-1 (distributed.shard_optimizer) is the unsharded run bit for bit and
 // its checkpoints resume on another rank count; Ctrl-C on one rank stops all at the same step
-// with a checkpoint; a killed rank ends the job, with mpirun's message naming it, in seconds.
+// with a checkpoint; an error on one rank, or a killed rank, ends the job in seconds, naming the
+// rank.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -215,6 +216,18 @@ TEST_F(MpirunTrain, AnInterruptOnOneRankStopsAllAfterTheSameStep) {
   ASSERT_FALSE(logged.empty());
   EXPECT_TRUE(fs::exists(dir_ + "/stopped/checkpoints/step-" + std::to_string(logged.size()) + "/trainer_state.json"))
       << r.output;
+}
+
+// An error on one rank (only rank 0 checks the run folder) ends every rank at once, with the
+// error and the rank that hit it, instead of leaving the others waiting in a collective.
+TEST_F(MpirunTrain, AnErrorOnOneRankAbortsTheJob) {
+  const Shell first = shell(mpirun(2) + train("taken", "--max_steps 1"));
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  const Shell again = shell(mpirun(2) + train("taken", "--max_steps 1"));
+  EXPECT_NE(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.exit_code, 124) << "timed out: " << again.output;
+  EXPECT_NE(again.output.find("error (rank 0 of 2): "), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("--overwrite"), std::string::npos) << again.output;
 }
 
 TEST_F(MpirunTrain, AKilledRankEndsTheJob) {
