@@ -1,15 +1,19 @@
 // LoRA dropout as PEFT places it: on the adapter branch's input only (the base path always sees
 // the undropped x), in training only, with a mask that is a pure function of (seed, adapter,
-// micro-step). DoRA with dropout follows PEFT's training formula
+// micro-step, all read from the forward pass's context, which the decoder hands to every projection
+// and to a checkpointed layer's recomputation). DoRA with dropout follows PEFT's training formula
 //   y = x W^T + b + (g - 1) * (x~ W^T) + g * s * (x~ A^T) B^T,   g = m / ||W + s B A||_row.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <memory>
 
+#include "hone/autograd/backward.h"
 #include "hone/autograd/grad_mode.h"
 #include "hone/autograd/ops_dropout.h"
+#include "hone/model/hf_model.h"
 #include "hone/peft/lora/layer.h"
+#include "hone/peft/lora/model.h"
 #include "support/golden.h"
 
 namespace hone {
@@ -59,7 +63,7 @@ struct Fixture {
   static constexpr uint64_t kStream = 5, kSeed = 9;
   static constexpr double kScaling = 1.5, kP = 0.25;
   LinearModule base;
-  std::shared_ptr<TrainingState> state = std::make_shared<TrainingState>();
+  ForwardContext ctx;  // what the forward pass hands the adapter
   std::shared_ptr<LoraAdapter> adapter;
   Tensor x = random({kTokens, kIn}, 1, 1.0);
 
@@ -67,8 +71,8 @@ struct Fixture {
     base.name = "model.layers.0.mlp.up_proj";
     base.weight = random({kOut, kIn}, 2, 0.5);
     base.bias = random({kOut}, 3, 0.5);
-    state->seed = kSeed;
-    adapter = std::make_shared<LoraAdapter>(base, kRank, kScaling, kP, dora, "default", 1, kStream, state);
+    ctx.seed = kSeed;
+    adapter = std::make_shared<LoraAdapter>(base, kRank, kScaling, kP, dora, "default", 1, kStream);
     adapter->lora_B().copy_from(random({kOut, kRank}, 4, 0.5));
     if (dora) {
       // m away from the row norms so g != 1.
@@ -82,7 +86,7 @@ struct Fixture {
   // x~ = x * mask / (1 - p) with the mask the adapter must draw at this micro-step.
   Matrix dropped_x() const {
     NoGradGuard no_grad;
-    return to_matrix(dropout(x, kP, Rng(kSeed, kStream), (state->micro_step + 1) << 40));
+    return to_matrix(dropout(x, kP, Rng(kSeed, kStream), (ctx.micro_step + 1) << 40));
   }
 };
 
@@ -99,27 +103,27 @@ TEST(LoraDropout, AppliesToTheAdapterBranchOnlyAndOnlyInTraining) {
     return from_matrix(y);
   };
   // Evaluation: no dropout at all.
-  testing::expect_close(f.base.forward(f.x), expected_with(to_matrix(f.x)), 1e-5, 1e-5, "eval output");
+  testing::expect_close(f.base.forward(f.x, f.ctx), expected_with(to_matrix(f.x)), 1e-5, 1e-5, "eval output");
 
-  f.state->training = true;
-  f.state->micro_step = 2;
+  f.ctx.training = true;
+  f.ctx.micro_step = 2;
   const Matrix dropped = f.dropped_x();
   int zeros = 0;
   for (const auto& row : dropped)
     for (double v : row) zeros += v == 0.0;
   ASSERT_GT(zeros, 0);  // the mask really drops something at p = 0.25 over 24 elements
-  const Tensor y = f.base.forward(f.x);
+  const Tensor y = f.base.forward(f.x, f.ctx);
   testing::expect_close(y, expected_with(dropped), 1e-5, 1e-5, "training output (base path undropped)");
   // The same micro-step gives the same mask (a recomputed checkpoint block); the next one another.
-  EXPECT_EQ(f.base.forward(f.x).to_doubles(), y.to_doubles());
-  f.state->micro_step = 3;
-  EXPECT_NE(f.base.forward(f.x).to_doubles(), y.to_doubles());
+  EXPECT_EQ(f.base.forward(f.x, f.ctx).to_doubles(), y.to_doubles());
+  f.ctx.micro_step = 3;
+  EXPECT_NE(f.base.forward(f.x, f.ctx).to_doubles(), y.to_doubles());
 }
 
 TEST(LoraDropout, DoraInTrainingUsesPeftsDroppedInputFormula) {
   Fixture f(/*dora=*/true);
-  f.state->training = true;
-  f.state->micro_step = 0;
+  f.ctx.training = true;
+  f.ctx.micro_step = 0;
   NoGradGuard no_grad;
   const Matrix x = to_matrix(f.x), xd = f.dropped_x();
   const Matrix w = to_matrix(f.base.weight), a = to_matrix(f.adapter->lora_A()), b = to_matrix(f.adapter->lora_B());
@@ -138,7 +142,55 @@ TEST(LoraDropout, DoraInTrainingUsesPeftsDroppedInputFormula) {
   for (size_t t = 0; t < y.size(); ++t)
     for (size_t o = 0; o < y[t].size(); ++o)
       y[t][o] += bias[o] + (g[o] - 1) * dropped_base[t][o] + g[o] * Fixture::kScaling * lora[t][o];
-  testing::expect_close(f.base.forward(f.x), from_matrix(y), 1e-5, 1e-5, "DoRA training output");
+  testing::expect_close(f.base.forward(f.x, f.ctx), from_matrix(y), 1e-5, 1e-5, "DoRA training output");
+}
+
+// Through the decoder: the context in ForwardOptions reaches every adapter, masks depend on it
+// alone, and a checkpointed layer's recomputation draws the masks of its first forward pass.
+struct LoraLoss {
+  double loss = 0;
+  std::vector<std::vector<double>> grads;  // of every trainable tensor, in order
+};
+
+LoraLoss lora_loss(const ForwardOptions& options) {
+  auto model = load_hf_model(std::string(HONE_TEST_DATA_DIR) + "/models/llama_gqa");
+  LoraConfig config;
+  config.r = 4;
+  config.dropout = 0.3;
+  config.target_modules = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+  LoraModel lora = LoraModel::attach(*model, config, /*seed=*/3);
+  // Non-zero B, so dropout on the adapter branch changes the loss too.
+  uint64_t stream = 100;
+  for (const auto& [module, adapter] : lora.adapters())
+    adapter->lora_B().copy_from(random(adapter->lora_B().shape(), stream++, 0.2));
+  const Tensor ids = Tensor::from_ints({2, 6}, std::vector<int32_t>{3, 7, 11, 40, 80, 2, 1, 9, 27, 63, 64, 5});
+  const Tensor loss = model->loss(ids, ids, options);
+  backward(loss);
+  LoraLoss out{loss.to_doubles()[0], {}};
+  for (const Tensor& t : lora.trainable_parameters()) out.grads.push_back(t.grad().to_doubles());
+  return out;
+}
+
+TEST(LoraDropout, TheDecoderHandsItsContextToEveryAdapterAndToRecomputation) {
+  ForwardOptions eval;
+  ForwardOptions train;
+  train.context = ForwardContext{/*training=*/true, /*seed=*/3, /*step=*/1, /*micro_step=*/2};
+  const LoraLoss plain = lora_loss(eval), dropped = lora_loss(train);
+  EXPECT_NE(dropped.loss, plain.loss);
+  EXPECT_EQ(lora_loss(train).loss, dropped.loss);  // the same context, the same masks
+  ForwardOptions next = train;
+  next.context.micro_step = 3;
+  EXPECT_NE(lora_loss(next).loss, dropped.loss);
+  ForwardOptions checkpointed = train;
+  checkpointed.checkpoint_layers = true;
+  const LoraLoss recomputed = lora_loss(checkpointed);
+  EXPECT_EQ(recomputed.loss, dropped.loss);
+  ASSERT_EQ(recomputed.grads.size(), dropped.grads.size());
+  for (size_t i = 0; i < dropped.grads.size(); ++i) {
+    ASSERT_EQ(recomputed.grads[i].size(), dropped.grads[i].size());
+    for (size_t j = 0; j < dropped.grads[i].size(); ++j)
+      ASSERT_NEAR(recomputed.grads[i][j], dropped.grads[i][j], 1e-6) << "tensor " << i << " element " << j;
+  }
 }
 
 }  // namespace

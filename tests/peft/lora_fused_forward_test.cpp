@@ -25,17 +25,17 @@ constexpr int64_t kIn = 24, kOut = 20, kRank = 4;
 
 struct Layer {
   LinearModule base;
-  std::shared_ptr<TrainingState> state = std::make_shared<TrainingState>();
+  ForwardContext ctx;  // what the forward pass hands the adapters
 
   explicit Layer(bool with_bias) {
     base.name = "model.layers.0.self_attn.q_proj";
     base.weight = random_f32({kOut, kIn}, 1, -0.3, 0.3);
     if (with_bias) base.bias = random_f32({kOut}, 2);
-    state->seed = 11;
+    ctx.seed = 11;
   }
 
   std::shared_ptr<LoraAdapter> attach(double scaling, double dropout, bool dora, uint64_t stream) {
-    auto adapter = std::make_shared<LoraAdapter>(base, kRank, scaling, dropout, dora, "default", 3, stream, state);
+    auto adapter = std::make_shared<LoraAdapter>(base, kRank, scaling, dropout, dora, "default", 3, stream);
     adapter->lora_B().copy_from(random_f32({kOut, kRank}, 10 + stream, -0.3, 0.3));  // PEFT starts at 0
     base.adapters.push_back(adapter);
     return adapter;
@@ -71,17 +71,17 @@ TEST_P(LoraFusedForward, SingleAdapterIsOneOpMatchingTheComposedPath) {
   Layer layer(GetParam());
   const auto adapter = layer.attach(2.0, 0.2, /*dora=*/false, 1);
   for (const bool training : {false, true}) {
-    layer.state->training = training;
-    layer.state->micro_step = 5;
+    layer.ctx.training = training;
+    layer.ctx.micro_step = 5;
     const std::string what = training ? "training (dropout)" : "evaluation";
     const Outcome fused = run([&](const Tensor& x) {
-      const Tensor y = layer.base.forward(x);
+      const Tensor y = layer.base.forward(x, layer.ctx);
       EXPECT_EQ(producer(y), "lora_linear") << what;
       return y;
     }, *adapter);
     // The same micro-step draws the same dropout mask, so the composed path sees the same x_l.
     const Outcome composed = run([&](const Tensor& x) {
-      return adapter->forward(layer.base, x, linear(x, layer.base.weight, layer.base.bias));
+      return adapter->forward(layer.base, x, linear(x, layer.base.weight, layer.base.bias), layer.ctx);
     }, *adapter);
     expect_same(fused, composed, what);
     EXPECT_FALSE(layer.base.weight.grad().defined());
@@ -97,20 +97,21 @@ TEST(LoraFusedForward, StackedAdaptersEachAddTheirBranch) {
   const auto second = layer.attach(0.5, 0.0, false, 2);
   const Tensor x = random_f32({5, kIn}, 30);
   NoGradGuard no_grad;
-  const Tensor y = layer.base.forward(x);
-  const Tensor want = second->forward(layer.base, x, first->forward(layer.base, x, linear(x, layer.base.weight, layer.base.bias)));
+  const Tensor y = layer.base.forward(x, layer.ctx);
+  const Tensor first_out = first->forward(layer.base, x, linear(x, layer.base.weight, layer.base.bias), layer.ctx);
+  const Tensor want = second->forward(layer.base, x, first_out, layer.ctx);
   expect_close(y, want, 0, 0, "two adapters");
   // And the sum really contains both branches: dropping the second changes the output.
   layer.base.adapters.pop_back();
-  const Tensor one = layer.base.forward(x);
+  const Tensor one = layer.base.forward(x, layer.ctx);
   EXPECT_NE(one.to_doubles(), y.to_doubles());
 }
 
 TEST(LoraFusedForward, DoraKeepsTheComposedPath) {
   Layer layer(/*with_bias=*/false);
   const auto adapter = layer.attach(2.0, 0.0, /*dora=*/true, 1);
-  EXPECT_FALSE(adapter->forward_whole(layer.base, random_f32({2, kIn}, 40)).defined());
-  const Tensor y = layer.base.forward(random_f32({2, kIn}, 41));
+  EXPECT_FALSE(adapter->forward_whole(layer.base, random_f32({2, kIn}, 40), layer.ctx).defined());
+  const Tensor y = layer.base.forward(random_f32({2, kIn}, 41), layer.ctx);
   EXPECT_NE(producer(y), "lora_linear");
 }
 

@@ -34,7 +34,7 @@ Stats stats(const Tensor& t) {
 
 TEST(LoraInit, KaimingUniformAWithinOneOverSqrtInAndZeroB) {
   const LinearModule base = linear(8, 4096);
-  const LoraAdapter adapter(base, 16, 2.0, 0.0, false, "default", /*seed=*/3, /*stream=*/1, nullptr);
+  const LoraAdapter adapter(base, 16, 2.0, 0.0, false, "default", /*seed=*/3, /*stream=*/1);
   ASSERT_EQ(adapter.lora_A().shape(), Shape({16, 4096}));
   ASSERT_EQ(adapter.lora_B().shape(), Shape({8, 16}));
   const double bound = 1.0 / 64.0;  // kaiming_uniform_(a=sqrt(5)): gain * sqrt(3 / fan_in) = 1 / sqrt(4096)
@@ -50,7 +50,7 @@ TEST(LoraInit, KaimingUniformAWithinOneOverSqrtInAndZeroB) {
 
 TEST(LoraInit, GaussianAHasStdOneOverR) {
   const LinearModule base = linear(8, 4096);
-  const LoraAdapter adapter(base, 16, 2.0, 0.0, false, "gaussian", 3, 1, nullptr);
+  const LoraAdapter adapter(base, 16, 2.0, 0.0, false, "gaussian", 3, 1);
   const Stats s = stats(adapter.lora_A());
   EXPECT_NEAR(std::sqrt(s.variance), 1.0 / 16, 0.03 / 16);
   EXPECT_LT(std::abs(s.mean), 4 * (1.0 / 16) / std::sqrt(65536.0));
@@ -59,9 +59,9 @@ TEST(LoraInit, GaussianAHasStdOneOverR) {
 
 TEST(LoraInit, SeedAndStreamFixTheValues) {
   const LinearModule base = linear(4, 64);
-  const LoraAdapter a(base, 4, 1.0, 0.0, false, "default", 7, 2, nullptr);
-  const LoraAdapter same(base, 4, 1.0, 0.0, false, "default", 7, 2, nullptr);
-  const LoraAdapter other_stream(base, 4, 1.0, 0.0, false, "default", 7, 3, nullptr);
+  const LoraAdapter a(base, 4, 1.0, 0.0, false, "default", 7, 2);
+  const LoraAdapter same(base, 4, 1.0, 0.0, false, "default", 7, 2);
+  const LoraAdapter other_stream(base, 4, 1.0, 0.0, false, "default", 7, 3);
   EXPECT_EQ(a.lora_A().to_doubles(), same.lora_A().to_doubles());
   EXPECT_NE(a.lora_A().to_doubles(), other_stream.lora_A().to_doubles());
 }
@@ -71,7 +71,7 @@ TEST(LoraInit, DoraMagnitudeStartsAtTheRowNormsOfW) {
   const Rng rng(1, 0);
   float* w_data = base.weight.data<float>();
   for (int64_t i = 0; i < base.weight.numel(); ++i) w_data[i] = 0.5f * rng.normal(uint64_t(i));
-  const LoraAdapter adapter(base, 2, 2.0, 0.0, true, "default", 3, 1, nullptr);
+  const LoraAdapter adapter(base, 2, 2.0, 0.0, true, "default", 3, 1);
   ASSERT_TRUE(adapter.use_dora());
   ASSERT_EQ(adapter.magnitude().shape(), Shape({6}));
   const auto w = base.weight.to_doubles();

@@ -1,5 +1,6 @@
 // The registry lists every method once, under its hone name and PEFT peft_type, and
-// load_adapter dispatches on adapter_config.json's peft_type with clear errors.
+// load_adapter dispatches on adapter_config.json's peft_type with clear errors; which methods let
+// a bf16 run narrow the frozen base weights is the entries' say.
 #include "hone/peft/registry.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include <set>
 
 #include "hone/model/hf_model.h"
+#include "hone/peft/lora/config.h"
 #include "peft/peft_test_data.h"
 #include "support/error_text.h"
 
@@ -36,6 +38,18 @@ TEST(Registry, EveryMethodOnceByNameAndPeftType) {
   EXPECT_EQ(adapter_method_names(), "lora, full, bitfit, ln_tuning");
   EXPECT_NE(testing::error_text([] { adapter_method("qlora"); }).find("unknown method 'qlora' (methods: lora, full"),
             std::string::npos);
+}
+
+TEST(Registry, FreezesBaseIsTheEntrysSay) {
+  const AdapterMethod& lora = adapter_method("lora");
+  ASSERT_TRUE(lora.freezes_base);
+  LoraConfig config;
+  EXPECT_TRUE(lora.freezes_base(&config));
+  config.use_dora = true;  // DoRA reads its base weights' norms in f32
+  EXPECT_FALSE(lora.freezes_base(&config));
+  // Full fine-tuning trains the base; BitFit and LN-tuning replace some of its tensors.
+  for (const char* name : {"full", "bitfit", "ln_tuning"})
+    EXPECT_FALSE(adapter_method(name).freezes_base) << name;
 }
 
 TEST(Registry, LoadAdapterDispatchesOnPeftType) {

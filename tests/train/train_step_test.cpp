@@ -2,7 +2,8 @@
 // plugs into TrainStep and the Trainer without touching their loop, and its estimate agrees with
 // backpropagation's directional derivative; step hooks see every step and epoch boundary in
 // order, also across a resume; a trainable selection that leaves a tensor out keeps it bit for
-// bit while the others train.
+// bit while the others train; each micro-batch's forward pass gets the context the caller gives it
+// (training, seed, micro-step) with the step's number.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,6 +12,7 @@
 
 #include "hone/autograd/backward.h"
 #include "hone/autograd/grad_mode.h"
+#include "hone/model/block_hooks.h"
 #include "hone/model/hf_model.h"
 #include "hone/optim/sgd.h"
 #include "hone/train/interrupt.h"
@@ -349,6 +351,41 @@ TEST(TrainStep, ATensorTheSelectionLeavesOutStaysBitIdentical) {
   EXPECT_FALSE(same_bits(some_b, b_before)) << some_b.name() << " did not train";
   EXPECT_TRUE(frozen.requires_grad()) << "frozen for each step only";
   fs::remove_all(recipe.out);
+}
+
+struct RecordsContexts : BlockHook {
+  std::vector<ForwardContext> seen;
+  Tensor embedding_output(const Tensor& h, const ForwardContext& ctx) override {
+    seen.push_back(ctx);
+    return h;
+  }
+};
+
+TEST(TrainStep, EachMicroBatchRunsWithTheContextTheCallerGivesIt) {
+  auto model = load_hf_model(kModel);
+  auto hook = std::make_shared<RecordsContexts>();
+  model->add_hook(hook);
+  const std::vector<Tensor> params = all_parameters(*model);
+  auto optimizer = make_optimizer("sgd", SgdOptions{}, {ParamGroup{"all", params, 0.0, 1.0}});
+  TrainStepOptions options;
+  options.checkpoint_layers = true;
+  TrainStep step(*model, *optimizer, params, options, [](int64_t i) {
+    return ForwardContext{/*training=*/true, /*seed=*/17, /*step=*/0, /*micro_step=*/40 + uint64_t(i)};
+  });
+  step.run(5, 0.0, {token_batch(), token_batch()});
+  ASSERT_EQ(hook->seen.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_TRUE(hook->seen[i].training);
+    EXPECT_EQ(hook->seen[i].seed, 17u);
+    EXPECT_EQ(hook->seen[i].step, 5u);
+    EXPECT_EQ(hook->seen[i].micro_step, 40u + i);
+  }
+  // Without a callback: the default context (no dropout), with the step's number.
+  TrainStep plain(*model, *optimizer, params, {});
+  plain.run(6, 0.0, {token_batch()});
+  ASSERT_EQ(hook->seen.size(), 3u);
+  EXPECT_FALSE(hook->seen[2].training);
+  EXPECT_EQ(hook->seen[2].step, 6u);
 }
 
 }  // namespace

@@ -112,13 +112,14 @@ Tensor DecoderModel::layer_forward(DecoderLayer& l, int64_t index, const Tensor&
                                    const ForwardOptions& options) {
   const auto& c = config_;
   const int64_t B = h.dim(0), T = h.dim(1);
-  const Tensor x = after_norm_hooks(l.input_layernorm, rms_norm(h, l.input_layernorm, c.rms_norm_eps), options.context);
-  Tensor q = reshape(l.q_proj.forward(x), Shape{B, T, c.num_heads, c.head_dim});
-  Tensor k = reshape(l.k_proj.forward(x), Shape{B, T, c.num_kv_heads, c.head_dim});
-  Tensor v = reshape(l.v_proj.forward(x), Shape{B, T, c.num_kv_heads, c.head_dim});
+  const ForwardContext& ctx = options.context;
+  const Tensor x = after_norm_hooks(l.input_layernorm, rms_norm(h, l.input_layernorm, c.rms_norm_eps), ctx);
+  Tensor q = reshape(l.q_proj.forward(x, ctx), Shape{B, T, c.num_heads, c.head_dim});
+  Tensor k = reshape(l.k_proj.forward(x, ctx), Shape{B, T, c.num_kv_heads, c.head_dim});
+  Tensor v = reshape(l.v_proj.forward(x, ctx), Shape{B, T, c.num_kv_heads, c.head_dim});
   if (c.qk_norm) {  // over the last dimension: each head on its own
-    q = after_norm_hooks(l.q_norm, rms_norm(q, l.q_norm, c.rms_norm_eps), options.context);
-    k = after_norm_hooks(l.k_norm, rms_norm(k, l.k_norm, c.rms_norm_eps), options.context);
+    q = after_norm_hooks(l.q_norm, rms_norm(q, l.q_norm, c.rms_norm_eps), ctx);
+    k = after_norm_hooks(l.k_norm, rms_norm(k, l.k_norm, c.rms_norm_eps), ctx);
   }
   q = rope(q, positions, rope_);
   k = rope(k, positions, rope_);
@@ -128,13 +129,13 @@ Tensor DecoderModel::layer_forward(DecoderLayer& l, int64_t index, const Tensor&
   attn.causal = true;
   attn.segment_ids = options.segment_ids;
   const Tensor a = reshape(attention(q, k, v, attn), Shape{B, T, c.num_heads * c.head_dim});
-  Tensor attn_out = l.o_proj.forward(a);
-  for (const auto& hook : hooks_) attn_out = hook->attention_output(index, x, attn_out, options.context);
+  Tensor attn_out = l.o_proj.forward(a, ctx);
+  for (const auto& hook : hooks_) attn_out = hook->attention_output(index, x, attn_out, ctx);
   const Tensor h2 = add(h, attn_out);
-  const Tensor y = after_norm_hooks(l.post_attention_layernorm, rms_norm(h2, l.post_attention_layernorm, c.rms_norm_eps),
-                                    options.context);
-  Tensor mlp = l.down_proj.forward(swiglu(l.gate_proj.forward(y), l.up_proj.forward(y)));
-  for (const auto& hook : hooks_) mlp = hook->mlp_output(index, y, mlp, options.context);
+  const Tensor y =
+      after_norm_hooks(l.post_attention_layernorm, rms_norm(h2, l.post_attention_layernorm, c.rms_norm_eps), ctx);
+  Tensor mlp = l.down_proj.forward(swiglu(l.gate_proj.forward(y, ctx), l.up_proj.forward(y, ctx)), ctx);
+  for (const auto& hook : hooks_) mlp = hook->mlp_output(index, y, mlp, ctx);
   return add(h2, mlp);
 }
 

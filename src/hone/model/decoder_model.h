@@ -31,7 +31,7 @@ struct ForwardOptions {
   Tensor segment_ids;  // I32 [B, T]: packed examples; attention stays inside each segment
   KvCache* cache = nullptr;          // generation: appends this step's keys and values
   bool checkpoint_layers = false;    // recompute each layer's activations in backward
-  ForwardContext context;            // training or not, step, seed: for block hooks
+  ForwardContext context;            // training or not, step, seed: for adapters and block hooks
 };
 
 class DecoderModel {

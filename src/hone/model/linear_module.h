@@ -7,21 +7,26 @@
 #include <string>
 #include <vector>
 
+#include "hone/model/forward_context.h"
 #include "hone/tensor/tensor.h"
 
 namespace hone {
 
 class LinearModule;
 
-// Something attached to a linear layer that changes its output. `base_out` is x @ W^T + b.
+// Something attached to a linear layer that changes its output. `base_out` is x @ W^T + b; `ctx`
+// is the forward pass's context (training or not, the seed and micro-step dropout draws from).
 class LinearAdapter {
  public:
   virtual ~LinearAdapter() = default;
-  virtual Tensor forward(const LinearModule& base, const Tensor& x, const Tensor& base_out) const = 0;
+  virtual Tensor forward(const LinearModule& base, const Tensor& x, const Tensor& base_out,
+                         const ForwardContext& ctx) const = 0;
   // The layer's whole output (x @ W^T + b with this adapter's change) computed in one step, for
   // an adapter that can do that more cheaply than adding to a separate base output. Called only
   // when this is the layer's sole adapter; an undefined result means "use forward()".
-  virtual Tensor forward_whole(const LinearModule& /*base*/, const Tensor& /*x*/) const { return Tensor(); }
+  virtual Tensor forward_whole(const LinearModule& /*base*/, const Tensor& /*x*/, const ForwardContext& /*ctx*/) const {
+    return Tensor();
+  }
 };
 
 class LinearModule {
@@ -36,7 +41,8 @@ class LinearModule {
   // The leaf name PEFT's target_modules matches ("q_proj").
   std::string leaf_name() const;
 
-  Tensor forward(const Tensor& x) const;
+  // x @ W^T + b with every adapter's change; `ctx` is handed to the adapters.
+  Tensor forward(const Tensor& x, const ForwardContext& ctx) const;
 };
 
 }  // namespace hone

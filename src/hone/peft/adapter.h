@@ -23,8 +23,6 @@ class Adapter {
   int64_t trainable_parameter_count() const;
   // How many modules (layers, norms, ...) the method changes: for reports.
   virtual int64_t module_count() const = 0;
-  // Dropout on/off and the micro-step that seeds dropout masks.
-  virtual void set_training(bool /*training*/, uint64_t /*micro_step*/) {}
 
   // The final artifact (a PEFT adapter folder, or a model folder for full fine-tuning), written
   // atomically; `final_folder_name` is its name inside a run folder ("adapter" or "model").

@@ -33,6 +33,10 @@ struct AdapterMethod {
   std::function<std::unique_ptr<Adapter>(DecoderModel&, const void* options, const AttachOptions&)> attach;
   // Loads a saved adapter folder whose config has already been read (nullptr: no folder form).
   std::function<std::unique_ptr<Adapter>(DecoderModel&, const std::string& dir, const nlohmann::json& config)> load;
+  // Whether, with these options (the section's struct, as for attach), the method leaves every
+  // projection weight frozen and reads it only through the products, so that under bf16
+  // precision the trainer may store those weights in bf16 (model/frozen_weights.h). nullptr: no.
+  std::function<bool(const void* options)> freezes_base;
 };
 
 }  // namespace hone

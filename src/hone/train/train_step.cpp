@@ -15,21 +15,29 @@ namespace {
 class BatchLoss final : public StepLoss {
  public:
   BatchLoss(int64_t step, DecoderModel& model, const std::vector<Batch>& micro, int64_t scored, bool checkpoint_layers,
-            const std::function<void(int64_t)>& prepare)
-      : step_(step), model_(model), micro_(micro), scored_(scored), checkpoint_layers_(checkpoint_layers), prepare_(prepare) {}
+            const std::function<ForwardContext(int64_t)>& context)
+      : step_(step),
+        model_(model),
+        micro_(micro),
+        scored_(scored),
+        checkpoint_layers_(checkpoint_layers),
+        context_(context) {}
 
   int64_t step() const override { return step_; }
   int64_t micro_batches() const override { return int64_t(micro_.size()); }
   int64_t scored_tokens() const override { return scored_; }
   Tensor summed_loss(int64_t i) override {
     HONE_CHECK(i >= 0 && i < micro_batches(), "train step: micro-batch ", i, " of ", micro_batches());
-    if (prepare_) prepare_(i);
     const Batch& b = micro_[size_t(i)];
     if (b.scored_tokens == 0) return Tensor();
     ForwardOptions fwd;
     fwd.positions = b.positions;
     fwd.segment_ids = b.segment_ids;
-    fwd.checkpoint_layers = checkpoint_layers_;
+    fwd.checkpoint_layers = checkpoint_layers_;  // the recomputation sees fwd.context too: same masks
+    // Every call for micro-batch i gets the same context, so a gradient source that evaluates
+    // the loss more than once (zeroth-order estimates) sees the same dropout masks each time.
+    if (context_) fwd.context = context_(i);
+    fwd.context.step = uint64_t(step_);
     return model_.loss(b.ids, b.labels, fwd, /*sum=*/true);
   }
 
@@ -39,7 +47,7 @@ class BatchLoss final : public StepLoss {
   const std::vector<Batch>& micro_;
   int64_t scored_;
   bool checkpoint_layers_;
-  const std::function<void(int64_t)>& prepare_;
+  const std::function<ForwardContext(int64_t)>& context_;
 };
 
 // Freezes the trainable tensors a selection left out for one step, and thaws them after (also
@@ -68,12 +76,12 @@ class StepFreeze {
 }  // namespace
 
 TrainStep::TrainStep(DecoderModel& model, Optimizer& optimizer, std::vector<Tensor> trainable, TrainStepOptions options,
-                     std::function<void(int64_t)> prepare_micro_batch)
+                     std::function<ForwardContext(int64_t)> micro_batch_context)
     : model_(model),
       optimizer_(optimizer),
       trainable_(std::move(trainable)),
       options_(options),
-      prepare_micro_batch_(std::move(prepare_micro_batch)) {}
+      micro_batch_context_(std::move(micro_batch_context)) {}
 
 StepResult TrainStep::run(int64_t step, double lr, const std::vector<Batch>& micro) {
   HONE_CHECK(!micro.empty(), "train step ", step, ": no micro-batches");
@@ -120,7 +128,7 @@ void TrainStep::forward_backward(int64_t step, const std::vector<Batch>& micro, 
                                  StepResult& r) {
   BackpropGradients backprop;
   GradientSource& source = plugins_.gradients ? *plugins_.gradients : backprop;
-  BatchLoss loss(step, model_, micro, r.scored_tokens, options_.checkpoint_layers, prepare_micro_batch_);
+  BatchLoss loss(step, model_, micro, r.scored_tokens, options_.checkpoint_layers, micro_batch_context_);
   const GradientResult g = source.compute(loss, active);
   double loss_sum = g.loss_sum;
   if (data_parallel_) {

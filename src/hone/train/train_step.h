@@ -33,11 +33,12 @@ struct StepResult {
 
 class TrainStep {
  public:
-  // `trainable`: every tensor `optimizer` updates. `prepare_micro_batch(i)`, when given, runs
-  // before each forward pass on micro-batch i of a step (the trainer turns dropout on there with
-  // a seed per micro-batch).
+  // `trainable`: every tensor `optimizer` updates. `micro_batch_context(i)`, when given, is the
+  // ForwardContext of the forward pass on micro-batch i of a step (the trainer's: training, the
+  // run's seed and the micro-step that seeds its dropout masks); its `step` is set to the step's.
+  // Without one the forward passes run with a default context (no dropout).
   TrainStep(DecoderModel& model, Optimizer& optimizer, std::vector<Tensor> trainable, TrainStepOptions options,
-            std::function<void(int64_t)> prepare_micro_batch = {});
+            std::function<ForwardContext(int64_t)> micro_batch_context = {});
 
   StepPlugins& plugins() { return plugins_; }
   const std::vector<Tensor>& trainable() const { return trainable_; }
@@ -70,7 +71,7 @@ class TrainStep {
   Optimizer& optimizer_;
   std::vector<Tensor> trainable_;
   TrainStepOptions options_;
-  std::function<void(int64_t)> prepare_micro_batch_;
+  std::function<ForwardContext(int64_t)> micro_batch_context_;
   StepPlugins plugins_;
   std::shared_ptr<DataParallel> data_parallel_;
   std::vector<int> owners_;

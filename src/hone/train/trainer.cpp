@@ -8,6 +8,7 @@
 #include "hone/io/safetensors.h"
 #include "hone/model/frozen_weights.h"
 #include "hone/model/hf_model.h"
+#include "hone/peft/registry.h"
 #include "hone/tensor/allocator.h"
 #include "hone/tokenizer/tokenizer.h"
 #include "hone/train/interrupt.h"
@@ -91,9 +92,10 @@ Trainer::Trainer(TrainRecipe recipe, TrainerCallbacks callbacks, std::shared_ptr
                                                             double(recipe_.grad_accum))));
 
   method_ = make_training_method(recipe_, *model_, recipe_.model);
-  // The products read frozen base weights as bf16 anyway: store them so (DoRA reads its base
-  // weight's norms in f32, so it keeps them as loaded).
-  if (precision == Precision::BF16 && recipe_.method == "lora" && !recipe_.lora.use_dora)
+  // The products read frozen base weights as bf16 anyway: store them so where the method allows.
+  const AdapterMethod& registered = adapter_method(recipe_.method);
+  if (precision == Precision::BF16 && registered.freezes_base &&
+      registered.freezes_base(method_options(recipe_, recipe_.method)))
     store_frozen_projections(*model_, DType::BF16);
   auto groups = method_->param_groups(recipe_.weight_decay);
   for (const ParamGroup& g : groups) trainable_.insert(trainable_.end(), g.params.begin(), g.params.end());
@@ -103,10 +105,15 @@ Trainer::Trainer(TrainRecipe recipe, TrainerCallbacks callbacks, std::shared_ptr
   TrainStepOptions step_options;
   step_options.max_grad_norm = recipe_.max_grad_norm;
   step_options.checkpoint_layers = recipe_.gradient_checkpointing;
-  // Dropout masks are seeded by the count of micro-batches before this one, so a resumed run
-  // draws the same masks.
-  step_runner_ = std::make_unique<TrainStep>(*model_, *optimizer_, trainable_, step_options,
-                                             [this](int64_t i) { method_->set_training(true, micro_step_ + uint64_t(i)); });
+  // Dropout masks are seeded by the run's seed and the count of micro-batches before this one,
+  // so a resumed run draws the same masks.
+  step_runner_ = std::make_unique<TrainStep>(*model_, *optimizer_, trainable_, step_options, [this](int64_t i) {
+    ForwardContext ctx;
+    ctx.training = true;
+    ctx.seed = recipe_.seed;
+    ctx.micro_step = micro_step_ + uint64_t(i);
+    return ctx;
+  });
   step_runner_->set_data_parallel(data_parallel_);
   if (recipe_.shard_optimizer && data_parallel_) step_runner_->shard_optimizer();
   method_->add_step_plugins(step_runner_->plugins());
@@ -144,7 +151,6 @@ void Trainer::append_metrics(const nlohmann::json& line) {
 
 std::optional<EvalMetrics> Trainer::evaluate(int64_t step) {
   if (validation_.empty()) return std::nullopt;
-  method_->set_training(false, micro_step_);
   const EvalResult r = evaluate_loss(*model_, validation_, callbacks_.on_eval_progress);
   EvalMetrics m{step, r.loss, r.perplexity, r.tokens};
   append_metrics({{"step", step}, {"eval_loss", r.loss}, {"eval_perplexity", r.perplexity}, {"eval_tokens", r.tokens}});
@@ -280,7 +286,6 @@ TrainResult Trainer::run() {
       note(cat("saved ", result.final_output));
     }
   }
-  method_->set_training(false, micro_step_);
   return result;
 }
 

@@ -28,7 +28,6 @@ class RegisteredMethod : public TrainingMethod {
   }
 
   int64_t trainable_parameter_count() const override { return adapter_->trainable_parameter_count(); }
-  void set_training(bool training, uint64_t micro_step) override { adapter_->set_training(training, micro_step); }
   void save_weights(const std::string& dir) const override { adapter_->save_checkpoint(dir); }
   void load_weights(const std::string& dir) override { adapter_->load_checkpoint(dir); }
   std::string final_folder_name() const override { return adapter_->final_folder_name(); }

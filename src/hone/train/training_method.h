@@ -20,8 +20,6 @@ class TrainingMethod {
   // Groups for the optimizer (weight decay off for biases and norm weights).
   virtual std::vector<ParamGroup> param_groups(double weight_decay) = 0;
   virtual int64_t trainable_parameter_count() const = 0;
-  // Dropout on/off and the micro-step that seeds dropout masks.
-  virtual void set_training(bool training, uint64_t micro_step) = 0;
   // Trainable weights into / out of a checkpoint folder (in the method's own file format).
   virtual void save_weights(const std::string& dir) const = 0;
   virtual void load_weights(const std::string& dir) = 0;

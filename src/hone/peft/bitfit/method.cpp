@@ -89,7 +89,8 @@ const AdapterMethod& bitfit_method() {
         auto adapter = std::make_unique<BitfitAttached>(model, config);
         adapter->fill_from_folder(dir);
         return adapter;
-      }};
+      },
+      nullptr};
   return method;
 }
 

@@ -68,6 +68,7 @@ const AdapterMethod& full_method() {
       [](DecoderModel& model, const void*, const AttachOptions& a) -> std::unique_ptr<Adapter> {
         return std::make_unique<FullAttached>(model, a.base_model);
       },
+      nullptr,
       nullptr};
   return method;
 }

@@ -92,7 +92,8 @@ const AdapterMethod& ln_tuning_method() {
         ln_tuning_section().validate(config);
         return std::make_unique<LnTuningAttached>(model, config, std::nullopt);
       },
-      load_ln_tuning};
+      load_ln_tuning,
+      nullptr};
   return method;
 }
 

@@ -13,9 +13,8 @@
 namespace hone {
 
 LoraAdapter::LoraAdapter(const LinearModule& base, int64_t r, double scaling, double dropout, bool use_dora,
-                         const std::string& init, uint64_t seed, uint64_t stream,
-                         std::shared_ptr<const TrainingState> state)
-    : scaling_(scaling), dropout_(dropout), stream_(stream), state_(std::move(state)) {
+                         const std::string& init, uint64_t seed, uint64_t stream)
+    : scaling_(scaling), dropout_(dropout), stream_(stream) {
   const int64_t in = base.in_features(), out = base.out_features();
   a_ = Tensor::empty({r, in}).set_name(base.name + ".lora_A.weight");
   b_ = Tensor::zeros({out, r}).set_name(base.name + ".lora_B.weight");
@@ -70,21 +69,21 @@ Tensor LoraAdapter::merged_weight(const LinearModule& base) const {
   return w;
 }
 
-Tensor LoraAdapter::adapter_input(const Tensor& x) const {
-  const bool training = state_ && state_->training;
-  if (!training || dropout_ == 0) return x;
+Tensor LoraAdapter::adapter_input(const Tensor& x, const ForwardContext& ctx) const {
+  if (!ctx.training || dropout_ == 0) return x;
   // One stream per adapter; each micro-step gets a fresh 2^40-wide window of positions. Window
   // 0 is where A's initial values were drawn, so masks start at window 1.
-  return dropout(x, dropout_, Rng(state_->seed, stream_), (state_->micro_step + 1) << 40);
+  return dropout(x, dropout_, Rng(ctx.seed, stream_), (ctx.micro_step + 1) << 40);
 }
 
-Tensor LoraAdapter::forward_whole(const LinearModule& base, const Tensor& x) const {
+Tensor LoraAdapter::forward_whole(const LinearModule& base, const Tensor& x, const ForwardContext& ctx) const {
   if (use_dora()) return Tensor();
-  return lora_linear(x, base.weight, base.bias, adapter_input(x), a_, b_, scaling_);
+  return lora_linear(x, base.weight, base.bias, adapter_input(x, ctx), a_, b_, scaling_);
 }
 
-Tensor LoraAdapter::forward(const LinearModule& base, const Tensor& x, const Tensor& base_out) const {
-  const Tensor h = adapter_input(x);
+Tensor LoraAdapter::forward(const LinearModule& base, const Tensor& x, const Tensor& base_out,
+                            const ForwardContext& ctx) const {
+  const Tensor h = adapter_input(x, ctx);
   const Tensor lora = scale(linear(linear(h, a_), b_), scaling_);
   if (!use_dora()) return add(base_out, lora);
   // DoRA, as PEFT computes it: with m the magnitude and n = ||W + s B A||_row (no gradient),

@@ -6,7 +6,6 @@
 #include <memory>
 
 #include "hone/model/linear_module.h"
-#include "hone/peft/training_state.h"
 
 namespace hone {
 
@@ -15,12 +14,13 @@ class LoraAdapter : public LinearAdapter {
   // Creates A and B for `base` with rank r; init "default" (Kaiming-uniform A, zero B, as PEFT)
   // or "gaussian" (A ~ N(0, 1/r), zero B). DoRA's magnitude starts at ||W||_row.
   LoraAdapter(const LinearModule& base, int64_t r, double scaling, double dropout, bool use_dora,
-              const std::string& init, uint64_t seed, uint64_t stream, std::shared_ptr<const TrainingState> state);
+              const std::string& init, uint64_t seed, uint64_t stream);
 
-  Tensor forward(const LinearModule& base, const Tensor& x, const Tensor& base_out) const override;
+  Tensor forward(const LinearModule& base, const Tensor& x, const Tensor& base_out,
+                 const ForwardContext& ctx) const override;
   // Plain LoRA and rsLoRA: the base product and the adapter as one fused op (lora_linear).
   // DoRA returns undefined (it rescales the base output, so it keeps the composed path).
-  Tensor forward_whole(const LinearModule& base, const Tensor& x) const override;
+  Tensor forward_whole(const LinearModule& base, const Tensor& x, const ForwardContext& ctx) const override;
 
   Tensor& lora_A() { return a_; }
   Tensor& lora_B() { return b_; }
@@ -41,14 +41,13 @@ class LoraAdapter : public LinearAdapter {
   Tensor merged_weight_plain(const LinearModule& base) const;
   // ||W + s B A|| per output row.
   Tensor row_norm_of_adapted_weight(const LinearModule& base) const;
-  // The adapter branch's input: x, or x after LoRA dropout while training.
-  Tensor adapter_input(const Tensor& x) const;
+  // The adapter branch's input: x, or x after LoRA dropout while `ctx` is training.
+  Tensor adapter_input(const Tensor& x, const ForwardContext& ctx) const;
 
   Tensor a_, b_, magnitude_;
   double scaling_;
   double dropout_;
   uint64_t stream_;
-  std::shared_ptr<const TrainingState> state_;
 };
 
 }  // namespace hone

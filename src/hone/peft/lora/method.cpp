@@ -15,10 +15,6 @@ class LoraAttached : public Adapter {
     return out;
   }
   int64_t module_count() const override { return int64_t(lora_.adapters().size()); }
-  void set_training(bool training, uint64_t micro_step) override {
-    lora_.training_state().training = training;
-    lora_.training_state().micro_step = micro_step;
-  }
   void save(const std::string& dir) const override { lora_.save(dir); }
   // The checkpoint copy is a complete PEFT adapter too, so any checkpoint can be used directly.
   void save_checkpoint(const std::string& dir) const override {
@@ -46,7 +42,9 @@ const AdapterMethod& lora_method() {
       },
       [](DecoderModel& model, const std::string& dir, const nlohmann::json&) -> std::unique_ptr<Adapter> {
         return std::make_unique<LoraAttached>(LoraModel::load(model, dir));
-      }};
+      },
+      // DoRA reads its base weight's norms in f32, so it keeps them as loaded.
+      [](const void* options) { return !static_cast<const LoraConfig*>(options)->use_dora; }};
   return method;
 }
 

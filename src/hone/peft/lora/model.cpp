@@ -26,14 +26,12 @@ LoraModel LoraModel::attach(DecoderModel& model, const LoraConfig& config, uint6
   config.validate();
   LoraModel lm;
   lm.config_ = config;
-  lm.state_->seed = seed;
   uint64_t stream = kFirstAdapterStream;
   for (LinearModule* m : model.linear_modules()) {
     const uint64_t this_stream = stream++;
     if (!config.targets(m->name)) continue;
     lm.add_adapter(*m, std::make_shared<LoraAdapter>(*m, config.rank_for(m->name), config.scaling_for(m->name),
-                                                     config.dropout, config.use_dora, config.init, seed, this_stream,
-                                                     lm.state_));
+                                                     config.dropout, config.use_dora, config.init, seed, this_stream));
   }
   lm.check_some_module_targeted("lora.");
   return lm;
@@ -118,7 +116,7 @@ LoraModel LoraModel::load(DecoderModel& model, const std::string& dir) {
     const Tensor b = take(key + ".lora_B.weight");
     expect_shape(key + ".lora_B.weight", b, Shape{out, r}, m->name + " with the rank of its lora_A");
     auto adapter = std::make_shared<LoraAdapter>(*m, r, config.scaling_for(m->name, r), config.dropout, config.use_dora,
-                                                 config.init, /*seed=*/0, this_stream, lm.state_);
+                                                 config.init, /*seed=*/0, this_stream);
     adapter->lora_A().copy_from(a);
     adapter->lora_B().copy_from(b);
     if (config.use_dora) {

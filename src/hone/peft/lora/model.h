@@ -32,8 +32,6 @@ class LoraModel {
   // Every trainable tensor (A, B, magnitude), named with its PEFT-stripped module path.
   std::vector<Tensor> trainable_parameters() const;
   int64_t trainable_parameter_count() const;
-  // Shared with the adapters: the trainer flips `training` and advances `micro_step`.
-  TrainingState& training_state() { return *state_; }
 
   // The tensors of adapter_model.safetensors, keyed as PEFT keys them.
   NamedTensors peft_tensors() const;
@@ -51,7 +49,6 @@ class LoraModel {
 
   LoraConfig config_;
   std::vector<std::pair<LinearModule*, std::shared_ptr<LoraAdapter>>> adapters_;
-  std::shared_ptr<TrainingState> state_ = std::make_shared<TrainingState>();
 };
 
 }  // namespace hone
