@@ -102,7 +102,42 @@ TEST_P(AttentionGrad, ExplicitBooleanAndAdditiveMasks) {
                          {leaf({2, 3, Hq, 4}, 17), leaf({2, 4, 1, 4}, 18), leaf({2, 4, 1, 4}, 19)});
 }
 
+TEST_P(AttentionGrad, SlidingWindowWithKvCacheOffset) {  // keys leave the window as queries move on
+  const int64_t group = GetParam(), Hq = 2 * group;
+  AttentionOptions o;
+  o.window = 2;
+  expect_gradients_match([o](auto& in) { return attention(in[0], in[1], in[2], o); },
+                         {leaf({2, 3, Hq, 4}, 26), leaf({2, 6, 2, 4}, 27), leaf({2, 6, 2, 4}, 28)});
+}
+
 INSTANTIATE_TEST_SUITE_P(GqaRatios, AttentionGrad, ::testing::Values(1, 2, 3));
+
+// Key j is visible from the query at absolute position p iff j <= p and p - j < window, over
+// query chunks (100 rows > one chunk of 64), with a KV-cache offset and with packed segments.
+TEST(Attention, SlidingWindowMatchesDirectDefinition) {
+  for (const int64_t window : {1, 3, 16}) {
+    const Tensor q = random_f64({2, 5, 4, 4}, 90), k = random_f64({2, 7, 2, 4}, 91), v = random_f64({2, 7, 2, 4}, 92);
+    AttentionOptions o;
+    o.window = window;
+    expect_values_near(attention(q, k, v, o).to_doubles(),
+                       naive_attention(q, k, v, [&](int64_t, int64_t i, int64_t j) {
+                         const int64_t p = 2 + i;
+                         return j <= p && p - j < window;
+                       }), 1e-12);
+    const Tensor lq = random_f64({1, 100, 2, 8}, 93), lk = random_f64({1, 100, 1, 8}, 94), lv = random_f64({1, 100, 1, 8}, 95);
+    o.segment_ids = Tensor::from_ints({1, 100}, std::vector<int32_t>(100, 0));
+    for (int32_t t = 60; t < 100; ++t) o.segment_ids.data<int32_t>()[t] = 1;
+    const int32_t* seg = o.segment_ids.data<int32_t>();
+    expect_values_near(attention(lq, lk, lv, o).to_doubles(),
+                       naive_attention(lq, lk, lv, [&](int64_t, int64_t i, int64_t j) {
+                         return j <= i && i - j < window && seg[i] == seg[j];
+                       }), 1e-12);
+  }
+  AttentionOptions bad;
+  bad.window = -1;
+  EXPECT_THROW(attention(random_f64({1, 2, 1, 4}, 1), random_f64({1, 2, 1, 4}, 2), random_f64({1, 2, 1, 4}, 3), bad),
+               Error);
+}
 
 TEST(AttentionGradPartial, OnlySomeInputsTrainable) {
   expect_gradients_match([](auto& in) { return attention(in[0], in[1], in[2]); },

@@ -1,4 +1,4 @@
-// One smoke run per model family beyond Llama/Mistral/Qwen2, as a user would drive it: `hone
+// One smoke run per model family beyond Llama/Mistral/Qwen2 (Qwen3, Gemma 3), as a user would drive it: `hone
 // inspect` names the family, `export` writes a GGUF that generates and evaluates like the folder,
 // `train` fits a LoRA on named target modules, and eval, generate and the GGUF LoRA export take
 // that adapter.
@@ -79,7 +79,8 @@ TEST_P(FamilyCli, InspectExportGenerateEvalTrain) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, FamilyCli,
-                         ::testing::Values(FamilyCase{"qwen3", "qwen3", "q_proj,k_proj,v_proj,o_proj,down_proj"}),
+                         ::testing::Values(FamilyCase{"qwen3", "qwen3", "q_proj,k_proj,v_proj,o_proj,down_proj"},
+                                           FamilyCase{"gemma3", "gemma3_text", "q_proj,v_proj,gate_proj,up_proj"}),
                          [](const auto& info) { return std::string(info.param.variant); });
 
 }  // namespace

@@ -81,5 +81,57 @@ TEST(ModelFamily, Qwen3ReadsBiasHeadDimAndSlidingLayers) {
   EXPECT_EQ(gguf_tensor_name_from_hf("model.layers.2.self_attn.q_norm.weight"), std::nullopt);
 }
 
+TEST(ModelFamily, Gemma3DefaultsMatchTransformers) {
+  const ModelConfig c = parse({{"model_type", "gemma3_text"}});
+  EXPECT_EQ(c.vocab_size, 262208);
+  EXPECT_EQ(c.hidden_size, 2304);
+  EXPECT_EQ(c.num_hidden_layers, 26);
+  EXPECT_EQ(c.num_key_value_heads, 4);
+  EXPECT_EQ(c.head_dim, 256);
+  EXPECT_EQ(c.hidden_act, "gelu_pytorch_tanh");
+  EXPECT_TRUE(c.tie_word_embeddings);
+  EXPECT_EQ(c.bos_token_ids, std::vector<int64_t>{2});
+  EXPECT_EQ(c.eos_token_ids, std::vector<int64_t>{1});
+  EXPECT_EQ(c.pad_token_id, 0);
+  EXPECT_EQ(c.query_pre_attn_scalar, 256.0);
+  EXPECT_EQ(c.rope_local_base_freq, 10000.0);
+  EXPECT_DOUBLE_EQ(c.rope_theta, 1000000.0);
+  // Every 6th layer full, the others within 4096 positions.
+  for (int64_t i = 0; i < 26; ++i)
+    EXPECT_EQ(c.sliding_window_for_layer(i), (i + 1) % 6 == 0 ? std::nullopt : std::optional<int64_t>(4096)) << i;
+  EXPECT_TRUE(c.unused_keys.empty());
+}
+
+TEST(ModelFamily, Gemma3ReadsLayerTypesAndRefusesWhatHoneLacks) {
+  nlohmann::json j = {{"model_type", "gemma3_text"}, {"hidden_size", 64}, {"num_hidden_layers", 3},
+                      {"num_attention_heads", 4},   {"num_key_value_heads", 1}, {"head_dim", 32},
+                      {"sliding_window", 8},        {"query_pre_attn_scalar", 48},
+                      {"layer_types", {"full_attention", "sliding_attention", "full_attention"}},
+                      {"cache_implementation", "hybrid"}, {"_sliding_window_pattern", 6}};
+  const ModelConfig c = parse(j);
+  EXPECT_FALSE(c.sliding_window_for_layer(0).has_value());
+  EXPECT_EQ(c.sliding_window_for_layer(1), 8);
+  EXPECT_EQ(c.query_pre_attn_scalar, 48.0);
+  EXPECT_TRUE(c.unused_keys.empty());
+  EXPECT_EQ(parse_model_config(model_config_to_json(c), "written.json"), c);
+  EXPECT_EQ(nlohmann::json::parse(model_config_to_json(c))["hidden_activation"], "gelu_pytorch_tanh");
+  auto error_of = [&](const char* key, nlohmann::json value) {
+    nlohmann::json bad = j;
+    bad[key] = std::move(value);
+    try {
+      parse(bad);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(error_of("final_logit_softcapping", 30.0).find("'final_logit_softcapping'"), std::string::npos);
+  EXPECT_NE(error_of("attn_logit_softcapping", 50.0).find("'attn_logit_softcapping'"), std::string::npos);
+  EXPECT_NE(error_of("use_bidirectional_attention", true).find("'use_bidirectional_attention'"), std::string::npos);
+  EXPECT_NE(error_of("hidden_activation", "gelu").find("'hidden_activation'"), std::string::npos);
+  EXPECT_NE(error_of("sliding_window_pattern", 0).find("'sliding_window_pattern'"), std::string::npos);
+  EXPECT_NE(error_of("query_pre_attn_scalar", -1).find("'query_pre_attn_scalar'"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace hone

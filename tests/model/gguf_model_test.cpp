@@ -118,7 +118,9 @@ INSTANTIATE_TEST_SUITE_P(
                       ExportCase{"qwen2", DType::BF16, 2e-2}, ExportCase{"llama_gqa", DType::Q8_0, 5e-2},
                       ExportCase{"llama_bias_linear_headdim", DType::Q8_0, 5e-2}, ExportCase{"qwen2", DType::Q8_0, 5e-2},
                       ExportCase{"qwen3", DType::F32, 0}, ExportCase{"qwen3", DType::F16, 3e-3},
-                      ExportCase{"qwen3", DType::BF16, 2e-2}, ExportCase{"qwen3", DType::Q8_0, 5e-2}),
+                      ExportCase{"qwen3", DType::BF16, 2e-2}, ExportCase{"qwen3", DType::Q8_0, 5e-2},
+                      ExportCase{"gemma3", DType::F32, 0}, ExportCase{"gemma3", DType::F16, 3e-3},
+                      ExportCase{"gemma3", DType::BF16, 2e-2}, ExportCase{"gemma3", DType::Q8_0, 5e-2}),
     case_name);
 
 TEST(GgufModel, FileHasWhatLlamaCppExpects) {
@@ -164,6 +166,49 @@ TEST(GgufModel, Qwen3FileHasWhatLlamaCppExpects) {
   EXPECT_FALSE(file.contains("blk.0.attn_q.bias"));
 }
 
+// As convert_hf_to_gguf.py's Gemma3Model writes it: norms hold 1 + w, llama.cpp's names for the
+// four block norms, the sliding window as a key (its layout and local RoPE base are fixed there).
+TEST(GgufModel, Gemma3FileHasWhatLlamaCppExpects) {
+  TempDir dir("gguf_gemma3");
+  auto hf = load_hf_model(model_dir("gemma3"));
+  save_gguf_model(*hf, dir.file("m.gguf"));
+  const GgufFile file = GgufFile::open(dir.file("m.gguf"));
+  const GgufMetadata& m = file.metadata();
+  EXPECT_EQ(m.get_string("general.architecture"), "gemma3");
+  EXPECT_EQ(m.get_uint("gemma3.attention.sliding_window"), 4u);
+  EXPECT_EQ(m.get_string("gemma3.rope.scaling.type"), "linear");
+  EXPECT_EQ(m.get_uint("gemma3.attention.key_length"), 16u);
+  auto plus_one = [](const Tensor& t) {
+    std::vector<double> v = t.to_doubles();
+    for (double& x : v) x = double(float(x + 1.0));
+    return v;
+  };
+  const DecoderLayer& l = hf->layers()[2];
+  EXPECT_EQ(file.get("blk.2.attn_norm.weight").to_doubles(), plus_one(l.input_layernorm));
+  EXPECT_EQ(file.get("blk.2.post_attention_norm.weight").to_doubles(), plus_one(l.post_attention_layernorm));
+  EXPECT_EQ(file.get("blk.2.ffn_norm.weight").to_doubles(), plus_one(l.pre_feedforward_layernorm));
+  EXPECT_EQ(file.get("blk.2.post_ffw_norm.weight").to_doubles(), plus_one(l.post_feedforward_layernorm));
+  EXPECT_EQ(file.get("blk.2.attn_q_norm.weight").to_doubles(), plus_one(l.q_norm));
+  EXPECT_EQ(file.get("output_norm.weight").to_doubles(), plus_one(hf->final_norm()));
+  EXPECT_EQ(file.get("blk.2.attn_q.weight").to_doubles(), l.q_proj.weight.to_doubles());  // not permuted
+  EXPECT_FALSE(file.contains("output.weight"));
+  // Read back: the sliding layout, local RoPE and attention scale llama.cpp assumes.
+  const DecoderConfig c = load_model(dir.file("m.gguf"))->config();
+  EXPECT_EQ(c.layer_windows, (std::vector<int64_t>{4, 4, 4, 4, 4, 0}));
+  ASSERT_TRUE(c.sliding_rope.has_value());
+  EXPECT_EQ(c.sliding_rope->theta, 10000.0);
+  EXPECT_EQ(c.query_pre_attn_scalar, 16.0);
+
+  // What GGUF cannot say is refused, naming what.
+  try {
+    save_gguf_model(*load_hf_model(model_dir("gemma3_layer_types")), dir.file("bad.gguf"));
+    FAIL() << "gemma3_layer_types was exported";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("layer_types"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("bad.gguf")));
+}
+
 TEST(GgufModel, QkRowsArePermutedForLlamaOnly) {
   TempDir dir("gguf_permute");
   for (const char* variant : {"llama_gqa", "qwen2"}) {
@@ -186,7 +231,7 @@ TEST(GgufModel, QkRowsArePermutedForLlamaOnly) {
 
 TEST(GgufModel, GgufToHfToGgufIsLossless) {
   TempDir dir("gguf_roundtrip");
-  for (const char* variant : {"llama_bias_linear_headdim", "qwen2", "qwen3"}) {
+  for (const char* variant : {"llama_bias_linear_headdim", "qwen2", "qwen3", "gemma3"}) {
     const std::string first = dir.file(std::string(variant) + "_1.gguf"), second = dir.file(std::string(variant) + "_2.gguf");
     const std::string folder = dir.file(std::string(variant) + "_hf");
     save_gguf_model(*load_hf_model(model_dir(variant)), first);

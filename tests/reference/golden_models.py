@@ -1,4 +1,4 @@
-"""Reference decoder models for hone's model tests: small random Llama / Mistral / Qwen2 / Qwen3 variants
+"""Reference decoder models for hone's model tests: small random Llama / Mistral / Qwen2 / Qwen3 / Gemma 3 variants
 written as Hugging Face folders (config.json + model.safetensors) under tests/data/models/, and the
 logits and losses a PyTorch mirror of transformers' modeling code computes for them, as goldens
 in tests/golden/model_<variant>.safetensors.
@@ -8,6 +8,11 @@ RMSNorm in f32, rotate-half RoPE with the default / linear / llama3 inverse freq
 repeat_kv for grouped-query heads, causal softmax attention in f32, SwiGLU MLP, tied or untied
 lm_head, q/k/v bias (Qwen2, Llama attention_bias), Qwen3's per-head RMSNorm of q and k before
 RoPE (q_norm / k_norm, as Qwen3Attention applies them), and the shifted cross-entropy with -100.
+Gemma 3 (modeling_gemma3.py's Gemma3ForCausalLM): RMSNorm as x * (1 + w) in f32, q/k norms,
+post-attention and pre/post-feedforward norms, GeGLU with tanh GELU, embeddings times
+sqrt(hidden_size) (an f32 tensor), scores times query_pre_attn_scalar^-0.5, and sliding layers
+(layer_types or every sliding_window_pattern-th layer full) masking keys i - j >= sliding_window,
+rotated with rope_local_base_freq and no scaling; rope_scaling applies to the full layers.
 
 Run: /usr/bin/python3 tests/reference/golden_models.py [VARIANT ...]
 With variant names, only those are (re)written: model folders and inputs are reproducible bit for
@@ -59,6 +64,23 @@ def rms_norm(x, w, eps):
     return w * h.to(x.dtype)
 
 
+def gemma_rms_norm(x, w, eps):
+    h = x.float()
+    h = h * torch.rsqrt(h.pow(2).mean(-1, keepdim=True) + eps)
+    return (h * (1.0 + w.float())).type_as(x)
+
+
+def is_gemma(cfg):
+    return cfg["model_type"] == "gemma3_text"
+
+
+def gemma_layer_types(cfg):
+    if "layer_types" in cfg:
+        return cfg["layer_types"]
+    pattern = cfg.get("sliding_window_pattern", 6)
+    return ["sliding_attention" if (i + 1) % pattern else "full_attention" for i in range(cfg["num_hidden_layers"])]
+
+
 class Reference(torch.nn.Module):
     def __init__(self, cfg, seed):
         super().__init__()
@@ -68,7 +90,10 @@ class Reference(torch.nn.Module):
         hd = cfg.get("head_dim") or d // h
         qkv_bias = cfg["model_type"] == "qwen2" or cfg.get("attention_bias", False)
         o_bias = cfg["model_type"] != "qwen2" and cfg.get("attention_bias", False)
-        self.qk_norm = cfg["model_type"] == "qwen3"
+        self.qk_norm = cfg["model_type"] in ("qwen3", "gemma3_text")
+        self.gemma = is_gemma(cfg)
+        # Gemma's norm weights act as 1 + w: random around 0 there, around 1 elsewhere.
+        norm_centre = 0 if self.gemma else 1
         g = seeded(seed)
         P = {}
 
@@ -88,14 +113,17 @@ class Reference(torch.nn.Module):
             if o_bias:
                 P[p + "self_attn.o_proj.bias"] = normal(d)
             if self.qk_norm:
-                P[p + "self_attn.q_norm.weight"] = 1 + normal(hd)
-                P[p + "self_attn.k_norm.weight"] = 1 + normal(hd)
+                P[p + "self_attn.q_norm.weight"] = norm_centre + normal(hd)
+                P[p + "self_attn.k_norm.weight"] = norm_centre + normal(hd)
             P[p + "mlp.gate_proj.weight"] = normal(f, d)
             P[p + "mlp.up_proj.weight"] = normal(f, d)
             P[p + "mlp.down_proj.weight"] = normal(d, f)
-            P[p + "input_layernorm.weight"] = 1 + normal(d)
-            P[p + "post_attention_layernorm.weight"] = 1 + normal(d)
-        P["model.norm.weight"] = 1 + normal(d)
+            P[p + "input_layernorm.weight"] = norm_centre + normal(d)
+            P[p + "post_attention_layernorm.weight"] = norm_centre + normal(d)
+            if self.gemma:
+                P[p + "pre_feedforward_layernorm.weight"] = normal(d)
+                P[p + "post_feedforward_layernorm.weight"] = normal(d)
+        P["model.norm.weight"] = norm_centre + normal(d)
         if not cfg.get("tie_word_embeddings", False):
             P["lm_head.weight"] = normal(v, d)
         self.params = {k: torch.nn.Parameter(t) for k, t in P.items()}
@@ -110,35 +138,61 @@ class Reference(torch.nn.Module):
         cfg, P = self.cfg, self.params
         B, T = ids.shape
         x = P["model.embed_tokens.weight"][ids]
+        if self.gemma:
+            x = x * torch.tensor(cfg["hidden_size"] ** 0.5).to(x.dtype)
+        norm = gemma_rms_norm if self.gemma else rms_norm
         pos = torch.arange(T)
-        freqs = pos[:, None].float() @ inv_freq(cfg)[None, :]
-        emb = torch.cat((freqs, freqs), dim=-1)
-        cos, sin = emb.cos()[None, None], emb.sin()[None, None]
+
+        def rotary(inv):
+            freqs = pos[:, None].float() @ inv[None, :]
+            emb = torch.cat((freqs, freqs), dim=-1)
+            return emb.cos()[None, None], emb.sin()[None, None]
+
+        full_rope = rotary(inv_freq(cfg))
         mask = torch.full((T, T), torch.finfo(torch.float32).min).triu(1)
+        layer_types = ["full_attention"] * cfg["num_hidden_layers"]
+        scaling = 1 / math.sqrt(self.hd)
+        if self.gemma:
+            layer_types = gemma_layer_types(cfg)
+            local_cfg = dict(cfg, rope_theta=cfg["rope_local_base_freq"], rope_scaling=None)
+            sliding_rope = rotary(inv_freq(local_cfg))
+            i_idx, j_idx = torch.arange(T)[:, None], torch.arange(T)[None, :]
+            sliding_mask = mask.masked_fill(i_idx - j_idx >= cfg["sliding_window"], torch.finfo(torch.float32).min)
+            scaling = cfg["query_pre_attn_scalar"] ** -0.5
         eps = cfg["rms_norm_eps"]
         for i in range(cfg["num_hidden_layers"]):
             p = f"model.layers.{i}."
-            n = rms_norm(x, P[p + "input_layernorm.weight"], eps)
+            sliding = layer_types[i] == "sliding_attention"
+            cos, sin = sliding_rope if sliding else full_rope
+            layer_mask = sliding_mask if sliding else mask
+            n = norm(x, P[p + "input_layernorm.weight"], eps)
             q = self.lin(p + "self_attn.q_proj", n).view(B, T, self.h, self.hd).transpose(1, 2)
             k = self.lin(p + "self_attn.k_proj", n).view(B, T, self.kvh, self.hd).transpose(1, 2)
             v = self.lin(p + "self_attn.v_proj", n).view(B, T, self.kvh, self.hd).transpose(1, 2)
             if self.qk_norm:
-                q = rms_norm(q, P[p + "self_attn.q_norm.weight"], eps)
-                k = rms_norm(k, P[p + "self_attn.k_norm.weight"], eps)
+                q = norm(q, P[p + "self_attn.q_norm.weight"], eps)
+                k = norm(k, P[p + "self_attn.k_norm.weight"], eps)
             q = q * cos + rotate_half(q) * sin
             k = k * cos + rotate_half(k) * sin
             rep = self.h // self.kvh
             k = k[:, :, None].expand(B, self.kvh, rep, T, self.hd).reshape(B, self.h, T, self.hd)
             v = v[:, :, None].expand(B, self.kvh, rep, T, self.hd).reshape(B, self.h, T, self.hd)
-            scores = q @ k.transpose(2, 3) / math.sqrt(self.hd) + mask
+            scores = (q @ k.transpose(2, 3)) * scaling + layer_mask
             probs = torch.softmax(scores.float(), dim=-1).to(q.dtype)
             a = (probs @ v).transpose(1, 2).reshape(B, T, self.h * self.hd)
+            if self.gemma:
+                x = x + norm(self.lin(p + "self_attn.o_proj", a), P[p + "post_attention_layernorm.weight"], eps)
+                n = norm(x, P[p + "pre_feedforward_layernorm.weight"], eps)
+                gate = torch.nn.functional.gelu(self.lin(p + "mlp.gate_proj", n), approximate="tanh")
+                m = self.lin(p + "mlp.down_proj", gate * self.lin(p + "mlp.up_proj", n))
+                x = x + norm(m, P[p + "post_feedforward_layernorm.weight"], eps)
+                continue
             x = x + self.lin(p + "self_attn.o_proj", a)
             n = rms_norm(x, P[p + "post_attention_layernorm.weight"], eps)
             m = self.lin(p + "mlp.down_proj", torch.nn.functional.silu(self.lin(p + "mlp.gate_proj", n))
                          * self.lin(p + "mlp.up_proj", n))
             x = x + m
-        x = rms_norm(x, P["model.norm.weight"], eps)
+        x = norm(x, P["model.norm.weight"], eps)
         head = P["model.embed_tokens.weight"] if cfg.get("tie_word_embeddings", False) else P["lm_head.weight"]
         return x @ head.T
 
@@ -179,6 +233,21 @@ VARIANTS = {
     "qwen3": dict(model_type="qwen3", architectures=["Qwen3ForCausalLM"], num_key_value_heads=2, head_dim=16,
                   rope_theta=1000000.0, tie_word_embeddings=True, attention_bias=False, use_sliding_window=False,
                   sliding_window=None, max_window_layers=2),
+    # Six layers so the default pattern (every 6th full) shows both kinds, a window of 4 shorter
+    # than the 9-token inputs, rope_scaling on the full layer only: what llama.cpp's gemma3 fixes.
+    "gemma3": dict(model_type="gemma3_text", architectures=["Gemma3ForCausalLM"], num_hidden_layers=6,
+                   num_key_value_heads=2, head_dim=16, hidden_activation="gelu_pytorch_tanh", hidden_act=None,
+                   query_pre_attn_scalar=16, sliding_window=4, sliding_window_pattern=6, rope_theta=1000000.0,
+                   rope_local_base_freq=10000.0, rope_scaling={"rope_type": "linear", "factor": 2.0},
+                   tie_word_embeddings=True, attention_bias=False, final_logit_softcapping=None,
+                   attn_logit_softcapping=None, bos_token_id=2, eos_token_id=1, pad_token_id=0),
+    # What GGUF cannot hold: explicit layer_types, query_pre_attn_scalar != head_dim, own local
+    # RoPE base; with attention biases and an untied head.
+    "gemma3_layer_types": dict(model_type="gemma3_text", architectures=["Gemma3ForCausalLM"], num_key_value_heads=1,
+                               head_dim=8, hidden_activation="gelu_pytorch_tanh", hidden_act=None,
+                               query_pre_attn_scalar=24, sliding_window=3,
+                               layer_types=["sliding_attention", "full_attention"], rope_theta=10000.0,
+                               rope_local_base_freq=100.0, tie_word_embeddings=False, attention_bias=True),
 }
 
 
@@ -190,7 +259,7 @@ def main(only):
     for seed, (name, extra) in enumerate(VARIANTS.items()):
         if only and name not in only:
             continue
-        cfg = dict(BASE, **extra)
+        cfg = {k: v for k, v in dict(BASE, **extra).items() if not (k == "hidden_act" and v is None)}
         model = Reference(cfg, 100 + seed)
         folder = os.path.join(MODELS_DIR, name)
         os.makedirs(folder, exist_ok=True)

@@ -42,6 +42,7 @@ kernels::AttentionDims check_attention_args(const Tensor& q, const Tensor& k, co
     HONE_CHECK(!m.requires_grad(), "attention: mask ", describe(m), " requires a gradient, but masks are constants");
   }
   HONE_CHECK(!o.scale || std::isfinite(*o.scale), "attention: scale must be finite");
+  HONE_CHECK(o.window >= 0, "attention: window must be positive (or 0 for none), got ", o.window);
   return d;
 }
 
@@ -52,6 +53,7 @@ struct MaskStorage {
   kernels::AttentionMasks<T> view(const AttentionOptions& o) const {
     kernels::AttentionMasks<T> m;
     m.causal = o.causal;
+    m.window = o.window;
     if (o.segment_ids.defined()) m.segment_ids = o.segment_ids.data<int32_t>();
     if (o.mask.defined()) {
       m.per_batch = o.mask.rank() == 3;

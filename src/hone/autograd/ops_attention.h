@@ -20,6 +20,9 @@ struct AttentionOptions {
   // [B, T, S] or [T, S] (shared by the batch). I32: nonzero = may attend. Floating point
   // (any float dtype): added to the scores, -inf blocks. Never receives a gradient.
   Tensor mask;
+  // Sliding-window attention when > 0: the query at absolute position p (S - T + i) sees only
+  // keys j with p - j < window, as transformers' sliding_window masks (Mistral, Gemma 3).
+  int64_t window = 0;
 };
 
 // q [B, T, Hq, Dh], k and v [B, S, Hkv, Dh] with Hq a multiple of Hkv (query head h reads kv

@@ -105,6 +105,10 @@ std::optional<std::string> hf_tensor_name_from_gguf(const std::string& gguf_name
   return std::nullopt;
 }
 
+double llama_cpp_query_pre_attn_scalar(const ModelConfig& c) {
+  return c.num_hidden_layers == 62 ? double(c.hidden_size / c.num_attention_heads) : double(c.head_dim);
+}
+
 Tensor permute_qk_for_gguf(const Tensor& hf_rows, int64_t n_heads) { return move_rows(hf_rows, n_heads, true); }
 
 Tensor unpermute_qk_from_gguf(const Tensor& gguf_rows, int64_t n_heads) {
@@ -177,24 +181,54 @@ ModelConfig model_config_from_gguf(const GgufFile& file) {
   if (m.contains(gguf_key::kBosTokenId)) c.bos_token_ids = {int64_t(m.get_uint(gguf_key::kBosTokenId))};
   if (m.contains(gguf_key::kEosTokenId)) c.eos_token_ids = {int64_t(m.get_uint(gguf_key::kEosTokenId))};
   if (m.contains(gguf_key::kPaddingTokenId)) c.pad_token_id = int64_t(m.get_uint(gguf_key::kPaddingTokenId));
-  // GGUF has no sliding-window key for these architectures: attention is full.
+  // Only an architecture with a fixed sliding layout (gemma3) has a sliding-window key; the
+  // others' attention is full.
   c.sliding_window.reset();
   c.use_sliding_window = false;
   c.max_window_layers = 0;
   c.sliding_layers.assign(size_t(c.num_hidden_layers), false);
+  if (family->gguf_sliding_period > 0 && m.contains(key(gguf_key::kSlidingWindow))) {
+    c.sliding_window = count(gguf_key::kSlidingWindow);
+    c.use_sliding_window = true;
+    c.sliding_window_pattern = family->gguf_sliding_period;
+    for (int64_t i = 0; i < c.num_hidden_layers; ++i) c.sliding_layers[size_t(i)] = (i + 1) % c.sliding_window_pattern != 0;
+  }
+  if (family->sliding_layers_own_rope) c.rope_local_base_freq = family->gguf_sliding_rope_base;
+  if (family->scales_by_query_pre_attn_scalar) c.query_pre_attn_scalar = llama_cpp_query_pre_attn_scalar(c);
+  HONE_CHECK(!m.contains(key(gguf_key::kFinalLogitSoftcapping)), file.source(), ": ",
+             key(gguf_key::kFinalLogitSoftcapping), " is not supported (hone implements no logit softcapping)");
   HONE_CHECK(c.num_attention_heads % c.num_key_value_heads == 0, file.source(), ": ", c.num_attention_heads,
              " attention heads do not share ", c.num_key_value_heads, " key/value heads evenly");
   return c;
 }
 
 void add_model_config_metadata(GgufMetadata& metadata, const ModelConfig& config) {
-  const std::string arch = config.family().gguf_architecture;
+  const ModelFamily& family = config.family();
+  const std::string arch = family.gguf_architecture;
+  std::optional<int64_t> gguf_window;  // written as {arch}.attention.sliding_window
   for (int64_t layer = 0; layer < config.num_hidden_layers; ++layer) {
     const auto window = config.sliding_window_for_layer(layer);
+    if (family.gguf_sliding_period > 0 && config.sliding_window && config.use_sliding_window) {
+      // llama.cpp fixes the layout: every period-th layer full, the others sliding.
+      const bool sliding = (layer + 1) % family.gguf_sliding_period != 0;
+      HONE_CHECK(window.has_value() == sliding, "layer ", layer, " is ", window ? "sliding" : "full",
+                 " attention, but llama.cpp's ", arch, " makes every ", family.gguf_sliding_period,
+                 "th layer full and the others sliding (layer_types / sliding_window_pattern cannot be expressed in GGUF)");
+      if (window) gguf_window = window;
+      continue;
+    }
     HONE_CHECK(!window || *window >= config.max_position_embeddings, "sliding_window ", window.value_or(0),
                " (shorter than max_position_embeddings ", config.max_position_embeddings,
                ") cannot be expressed in GGUF ", arch, " metadata");
   }
+  if (family.scales_by_query_pre_attn_scalar)
+    HONE_CHECK(config.query_pre_attn_scalar == llama_cpp_query_pre_attn_scalar(config), "query_pre_attn_scalar ",
+               config.query_pre_attn_scalar, " differs from the ", llama_cpp_query_pre_attn_scalar(config),
+               " llama.cpp's ", arch, " assumes, which GGUF cannot express");
+  if (family.sliding_layers_own_rope)
+    HONE_CHECK(config.rope_local_base_freq == family.gguf_sliding_rope_base, "rope_local_base_freq ",
+               config.rope_local_base_freq.value_or(0), " differs from the ", family.gguf_sliding_rope_base,
+               " llama.cpp's ", arch, " assumes, which GGUF cannot express");
   HONE_CHECK(config.rope_scaling.type != HfRopeScalingType::kLlama3,
              "exporting llama3 rope_scaling to GGUF (rope_freqs.weight) is not implemented yet");
   auto key = [&](const char* k) { return gguf_arch_key(arch, k); };
@@ -213,6 +247,7 @@ void add_model_config_metadata(GgufMetadata& metadata, const ModelConfig& config
     metadata.set(key(gguf_key::kValueLength), GgufValue::u32(as_u32(config.head_dim, "head_dim")));
   }
   metadata.set(key(gguf_key::kVocabSize), GgufValue::u32(as_u32(config.vocab_size, "vocab_size")));
+  if (gguf_window) metadata.set(key(gguf_key::kSlidingWindow), GgufValue::u32(as_u32(*gguf_window, "sliding_window")));
   if (config.rope_scaling.type == HfRopeScalingType::kLinear) {
     metadata.set(key(gguf_key::kRopeScalingType), GgufValue::string("linear"));
     metadata.set(key(gguf_key::kRopeScalingFactor), GgufValue::f32(float(config.rope_scaling.factor)));

@@ -40,6 +40,8 @@ inline constexpr const char* kRopeScalingType = "rope.scaling.type";
 inline constexpr const char* kRopeScalingFactor = "rope.scaling.factor";
 inline constexpr const char* kRopeScalingOriginalContext = "rope.scaling.original_context_length";
 inline constexpr const char* kVocabSize = "vocab_size";
+inline constexpr const char* kSlidingWindow = "attention.sliding_window";
+inline constexpr const char* kFinalLogitSoftcapping = "final_logit_softcapping";
 
 inline constexpr const char* kTokenizerModel = "tokenizer.ggml.model";  // "llama" (SPM) or "gpt2" (BPE)
 inline constexpr const char* kTokenizerPre = "tokenizer.ggml.pre";
@@ -90,5 +92,9 @@ ModelConfig model_config_from_gguf(const GgufFile& file);
 // The inverse: general.architecture, {arch}.* and the bos/eos ids for `config`. Errors for what
 // GGUF metadata cannot express (an active sliding window, llama3 RoPE scaling for now).
 void add_model_config_metadata(GgufMetadata& metadata, const ModelConfig& config);
+
+// llama.cpp stores no query_pre_attn_scalar for gemma3: it scales by head_dim^-0.5, or for the
+// 62-layer (27B) model by (hidden_size / heads)^-0.5 (llama-model.cpp, LLM_ARCH_GEMMA3).
+double llama_cpp_query_pre_attn_scalar(const ModelConfig& config);
 
 }  // namespace hone

@@ -27,7 +27,7 @@ const std::set<std::string> kInertKeys = {
     "bad_words_ids", "num_return_sequences", "output_scores", "return_dict_in_generate", "forced_bos_token_id",
     "forced_eos_token_id", "remove_invalid_values", "exponential_decay_length_penalty", "suppress_tokens",
     "begin_suppress_tokens", "diversity_penalty", "sep_token_id", "decoder_start_token_id", "cross_attention_hidden_size",
-    "pruned_heads", "tf_legacy_loss",
+    "pruned_heads", "tf_legacy_loss", "cache_implementation",
 };
 
 std::string show(const json& value) { return value.dump(); }
@@ -164,8 +164,12 @@ std::vector<bool> resolve_sliding_layers(const ModelConfig& c) {
   std::vector<bool> layers(size_t(c.num_hidden_layers), false);
   if (!c.sliding_window || !c.use_sliding_window) return layers;
   const SlidingPolicy policy = c.family().sliding;
-  for (int64_t i = 0; i < c.num_hidden_layers; ++i)
-    layers[size_t(i)] = policy == SlidingPolicy::kEveryLayer || i >= c.max_window_layers;
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
+    if (policy == SlidingPolicy::kPattern)
+      layers[size_t(i)] = (i + 1) % c.sliding_window_pattern != 0;
+    else
+      layers[size_t(i)] = policy == SlidingPolicy::kEveryLayer || i >= c.max_window_layers;
+  }
   return layers;
 }
 
@@ -211,9 +215,16 @@ ModelConfig default_model_config(const std::string& model_type) {
   c.rope_theta = d.rope_theta;
   if (d.bos_token_id) c.bos_token_ids = {*d.bos_token_id};
   if (d.eos_token_id) c.eos_token_ids = {*d.eos_token_id};
+  c.pad_token_id = d.pad_token_id;
+  c.tie_word_embeddings = d.tie_word_embeddings;
+  c.hidden_act = d.hidden_act;
   c.sliding_window = d.sliding_window;
-  c.use_sliding_window = f.sliding == SlidingPolicy::kEveryLayer && d.sliding_window.has_value();
+  c.use_sliding_window = (f.sliding == SlidingPolicy::kEveryLayer || f.sliding == SlidingPolicy::kPattern) &&
+                         d.sliding_window.has_value();
   c.max_window_layers = d.max_window_layers;
+  c.sliding_window_pattern = d.sliding_window_pattern;
+  c.query_pre_attn_scalar = d.query_pre_attn_scalar;
+  if (f.sliding_layers_own_rope) c.rope_local_base_freq = d.rope_local_base_freq;
   c.head_dim = d.head_dim > 0 ? d.head_dim : c.hidden_size / c.num_attention_heads;
   c.sliding_layers = resolve_sliding_layers(c);
   return c;
@@ -270,9 +281,9 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   c.max_position_embeddings = r.positive("max_position_embeddings", d.max_position_embeddings);
   c.rms_norm_eps = r.positive_number("rms_norm_eps", d.rms_norm_eps);
   c.tie_word_embeddings = r.boolean("tie_word_embeddings", d.tie_word_embeddings);
-  c.hidden_act = r.string("hidden_act", d.hidden_act);
-  if (c.hidden_act != "silu" && c.hidden_act != "swish")
-    r.fail("hidden_act", "unsupported value '" + c.hidden_act + "' (hone implements silu)");
+  c.hidden_act = r.string(f.activation_key, d.hidden_act);
+  if (c.hidden_act != "silu" && c.hidden_act != "swish" && c.hidden_act != "gelu_pytorch_tanh")
+    r.fail(f.activation_key, "unsupported value '" + c.hidden_act + "' (hone implements silu and gelu_pytorch_tanh)");
   c.bos_token_ids = r.token_ids("bos_token_id", d.bos_token_ids);
   c.eos_token_ids = r.token_ids("eos_token_id", d.eos_token_ids);
   c.pad_token_id = r.optional_integer("pad_token_id", d.pad_token_id);
@@ -322,7 +333,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
     const int64_t tp = r.integer("pretraining_tp", 1);
     if (tp != 1) r.fail("pretraining_tp", cat("unsupported value ", tp, " (hone implements 1)"));
   }
-  const bool reads_layer_types = f.sliding == SlidingPolicy::kFromMaxWindowLayers;
+  const bool reads_layer_types = f.sliding == SlidingPolicy::kFromMaxWindowLayers || f.sliding == SlidingPolicy::kPattern;
   switch (f.sliding) {
     case SlidingPolicy::kNone: break;
     case SlidingPolicy::kEveryLayer:
@@ -336,6 +347,28 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
       if (c.max_window_layers < 0) r.fail("max_window_layers", cat("expected a non-negative integer, got ",
                                                                    c.max_window_layers));
       break;
+    case SlidingPolicy::kPattern:
+      c.sliding_window = r.optional_integer("sliding_window", d.sliding_window);
+      c.use_sliding_window = c.sliding_window.has_value();
+      // transformers >= 4.53 keeps it as _sliding_window_pattern beside the layer_types it implies.
+      c.sliding_window_pattern = r.positive(r.has("sliding_window_pattern") ? "sliding_window_pattern"
+                                                                            : "_sliding_window_pattern",
+                                            d.sliding_window_pattern);
+      r.mark_used("sliding_window_pattern");
+      r.mark_used("_sliding_window_pattern");
+      break;
+  }
+  if (f.scales_by_query_pre_attn_scalar)
+    c.query_pre_attn_scalar = r.positive_number("query_pre_attn_scalar", d.query_pre_attn_scalar);
+  if (f.sliding_layers_own_rope)
+    c.rope_local_base_freq = r.positive_number("rope_local_base_freq", *d.rope_local_base_freq);
+  if (f.softcapping_keys) {
+    for (const char* key : {"final_logit_softcapping", "attn_logit_softcapping"}) {
+      if (r.given(key)) r.fail(key, "unsupported value " + show(r.raw(key)) + " (hone implements null: no softcapping)");
+      r.mark_used(key);
+    }
+    if (r.boolean("use_bidirectional_attention", false))
+      r.fail("use_bidirectional_attention", "unsupported value true (hone's attention is causal)");
   }
   if (c.sliding_window && *c.sliding_window <= 0)
     r.fail("sliding_window", cat("expected a positive integer or null, got ", *c.sliding_window));
@@ -386,7 +419,7 @@ std::string model_config_to_json(const ModelConfig& c) {
   j["num_attention_heads"] = c.num_attention_heads;
   j["num_key_value_heads"] = c.num_key_value_heads;
   j["head_dim"] = c.head_dim;
-  j["hidden_act"] = c.hidden_act;
+  j[f.activation_key] = c.hidden_act;
   j["max_position_embeddings"] = c.max_position_embeddings;
   j["rms_norm_eps"] = c.rms_norm_eps;
   j["rope_theta"] = c.rope_theta;
@@ -416,10 +449,22 @@ std::string model_config_to_json(const ModelConfig& c) {
   }
   auto window = c.sliding_window ? nlohmann::ordered_json(*c.sliding_window) : nlohmann::ordered_json(nullptr);
   if (f.sliding == SlidingPolicy::kEveryLayer) j["sliding_window"] = window;
+  if (f.scales_by_query_pre_attn_scalar) j["query_pre_attn_scalar"] = c.query_pre_attn_scalar;
+  if (f.sliding_layers_own_rope) j["rope_local_base_freq"] = c.rope_local_base_freq.value_or(0.0);
+  if (f.softcapping_keys) {
+    j["final_logit_softcapping"] = nullptr;
+    j["attn_logit_softcapping"] = nullptr;
+  }
+  if (f.sliding == SlidingPolicy::kPattern) {
+    j["sliding_window"] = window;
+    j["sliding_window_pattern"] = c.sliding_window_pattern;
+  }
   if (f.sliding == SlidingPolicy::kFromMaxWindowLayers) {
     j["use_sliding_window"] = c.use_sliding_window;
     j["sliding_window"] = window;
     j["max_window_layers"] = c.max_window_layers;
+  }
+  if (f.sliding == SlidingPolicy::kFromMaxWindowLayers || f.sliding == SlidingPolicy::kPattern) {
     // Written out so a layout that differs from what max_window_layers implies survives.
     auto types = nlohmann::ordered_json::array();
     for (bool sliding : c.sliding_layers) types.push_back(sliding ? "sliding_attention" : "full_attention");

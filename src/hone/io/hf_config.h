@@ -56,7 +56,9 @@ struct ModelConfig {
   double rope_theta = 10000.0;
   HfRopeScaling rope_scaling;
   bool tie_word_embeddings = false;
-  std::string hidden_act = "silu";  // "silu" or its alias "swish"
+  // The MLP's activation under the family's activation_key (hidden_act; Gemma: hidden_activation):
+  // "silu" (or its alias "swish") for SwiGLU, "gelu_pytorch_tanh" for GeGLU with tanh GELU.
+  std::string hidden_act = "silu";
   // Read where the family's BiasPolicy is kAttentionBias (llama): q/k/v/o all carry a bias when
   // true. qwen2 always has q/k/v bias and no o bias; mistral has none (use the accessors below).
   bool attention_bias = false;
@@ -73,6 +75,11 @@ struct ModelConfig {
   bool use_sliding_window = false;  // qwen2's switch; for mistral, whether sliding_window is set
   int64_t max_window_layers = 0;    // qwen2
   std::vector<bool> sliding_layers;  // resolved per layer: true = uses sliding_window
+  int64_t sliding_window_pattern = 0;  // gemma3: every pattern-th layer is full attention
+
+  // Gemma 3 (read where the family's row says so, else 0 / unset).
+  double query_pre_attn_scalar = 0;             // attention scores scaled by its ^-0.5
+  std::optional<double> rope_local_base_freq;   // RoPE base of the sliding layers (no rope_scaling there)
 
   // Keys present in the file that hone neither reads nor knows to be inert (see the policy above).
   std::vector<std::string> unused_keys;

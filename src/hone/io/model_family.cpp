@@ -25,6 +25,24 @@ constexpr TensorNamePair kQwen3Layer[] = {
     {"mlp.down_proj", "ffn_down"},
 };
 
+// Gemma 3's four norms per block: llama.cpp calls the attention output's norm post_attention_norm
+// and the MLP's ffn_norm (before) and post_ffw_norm (after).
+constexpr TensorNamePair kGemma3Layer[] = {
+    {"input_layernorm", "attn_norm"},
+    {"self_attn.q_proj", "attn_q"},
+    {"self_attn.k_proj", "attn_k"},
+    {"self_attn.v_proj", "attn_v"},
+    {"self_attn.o_proj", "attn_output"},
+    {"self_attn.q_norm", "attn_q_norm"},
+    {"self_attn.k_norm", "attn_k_norm"},
+    {"post_attention_layernorm", "post_attention_norm"},
+    {"pre_feedforward_layernorm", "ffn_norm"},
+    {"post_feedforward_layernorm", "post_ffw_norm"},
+    {"mlp.gate_proj", "ffn_gate"},
+    {"mlp.up_proj", "ffn_up"},
+    {"mlp.down_proj", "ffn_down"},
+};
+
 constexpr TensorNamePair kGlobal[] = {
     {"model.embed_tokens", "token_embd"},
     {"model.norm", "output_norm"},
@@ -68,6 +86,30 @@ FamilyDefaults qwen3_defaults() {
   return d;
 }
 
+// Gemma3TextConfig(): the text model of Gemma 3 (model_type gemma3_text).
+FamilyDefaults gemma3_defaults() {
+  FamilyDefaults d;
+  d.vocab_size = 262208;
+  d.hidden_size = 2304;
+  d.intermediate_size = 9216;
+  d.num_hidden_layers = 26;
+  d.num_attention_heads = 8;
+  d.num_key_value_heads = 4;
+  d.head_dim = 256;
+  d.max_position_embeddings = 131072;
+  d.rope_theta = 1000000.0;
+  d.bos_token_id = 2;
+  d.eos_token_id = 1;
+  d.pad_token_id = 0;
+  d.tie_word_embeddings = true;
+  d.hidden_act = "gelu_pytorch_tanh";
+  d.sliding_window = 4096;
+  d.sliding_window_pattern = 6;
+  d.query_pre_attn_scalar = 256;
+  d.rope_local_base_freq = 10000.0;
+  return d;
+}
+
 const std::vector<ModelFamily>& table() {
   static const std::vector<ModelFamily> rows = {
       {.model_type = "llama",
@@ -79,6 +121,16 @@ const std::vector<ModelFamily>& table() {
        .sliding = SlidingPolicy::kNone,
        .reads_llama_mlp_keys = true,
        .qk_norm = false,
+       .activation_key = "hidden_act",
+       .norm_adds_one = false,
+       .sandwich_norms = false,
+       .scale_embeddings = false,
+       .scales_by_query_pre_attn_scalar = false,
+       .sliding_layers_own_rope = false,
+       .softcapping_keys = false,
+       .gguf_norm_shift = 0,
+       .gguf_sliding_period = 0,
+       .gguf_sliding_rope_base = 0,
        .defaults = llama_defaults(),
        .layer_tensors = kLlamaLayer},
       {.model_type = "mistral",
@@ -90,6 +142,16 @@ const std::vector<ModelFamily>& table() {
        .sliding = SlidingPolicy::kEveryLayer,
        .reads_llama_mlp_keys = false,
        .qk_norm = false,
+       .activation_key = "hidden_act",
+       .norm_adds_one = false,
+       .sandwich_norms = false,
+       .scale_embeddings = false,
+       .scales_by_query_pre_attn_scalar = false,
+       .sliding_layers_own_rope = false,
+       .softcapping_keys = false,
+       .gguf_norm_shift = 0,
+       .gguf_sliding_period = 0,
+       .gguf_sliding_rope_base = 0,
        .defaults = mistral_defaults(),
        .layer_tensors = kLlamaLayer},
       {.model_type = "qwen2",
@@ -101,6 +163,16 @@ const std::vector<ModelFamily>& table() {
        .sliding = SlidingPolicy::kFromMaxWindowLayers,
        .reads_llama_mlp_keys = false,
        .qk_norm = false,
+       .activation_key = "hidden_act",
+       .norm_adds_one = false,
+       .sandwich_norms = false,
+       .scale_embeddings = false,
+       .scales_by_query_pre_attn_scalar = false,
+       .sliding_layers_own_rope = false,
+       .softcapping_keys = false,
+       .gguf_norm_shift = 0,
+       .gguf_sliding_period = 0,
+       .gguf_sliding_rope_base = 0,
        .defaults = qwen2_defaults(),
        .layer_tensors = kLlamaLayer},
       {.model_type = "qwen3",
@@ -112,8 +184,39 @@ const std::vector<ModelFamily>& table() {
        .sliding = SlidingPolicy::kFromMaxWindowLayers,
        .reads_llama_mlp_keys = false,
        .qk_norm = true,
+       .activation_key = "hidden_act",
+       .norm_adds_one = false,
+       .sandwich_norms = false,
+       .scale_embeddings = false,
+       .scales_by_query_pre_attn_scalar = false,
+       .sliding_layers_own_rope = false,
+       .softcapping_keys = false,
+       .gguf_norm_shift = 0,
+       .gguf_sliding_period = 0,
+       .gguf_sliding_rope_base = 0,
        .defaults = qwen3_defaults(),
        .layer_tensors = kQwen3Layer},
+      {.model_type = "gemma3_text",
+       .architecture = "Gemma3ForCausalLM",
+       .gguf_architecture = "gemma3",
+       .owns_gguf_architecture = true,
+       .gguf_permutes_qk = false,
+       .bias = BiasPolicy::kAttentionBias,
+       .sliding = SlidingPolicy::kPattern,
+       .reads_llama_mlp_keys = false,
+       .qk_norm = true,
+       .activation_key = "hidden_activation",
+       .norm_adds_one = true,
+       .sandwich_norms = true,
+       .scale_embeddings = true,
+       .scales_by_query_pre_attn_scalar = true,
+       .sliding_layers_own_rope = true,
+       .softcapping_keys = true,
+       .gguf_norm_shift = 1.0,  // convert_hf_to_gguf.py's Gemma3Model.norm_shift
+       .gguf_sliding_period = 6,  // llama.cpp's set_swa_pattern(6) for LLM_ARCH_GEMMA3
+       .gguf_sliding_rope_base = 10000.0,  // its rope_freq_base_train_swa
+       .defaults = gemma3_defaults(),
+       .layer_tensors = kGemma3Layer},
   };
   return rows;
 }

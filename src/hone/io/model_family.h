@@ -26,6 +26,7 @@ enum class SlidingPolicy {
   kNone,                  // no layer (Llama)
   kEveryLayer,            // every layer when sliding_window is not null (Mistral)
   kFromMaxWindowLayers,   // with use_sliding_window, layers from max_window_layers on, or as layer_types says (Qwen2)
+  kPattern,               // all but every sliding_window_pattern-th layer, or as layer_types says (Gemma 3)
 };
 
 // An HF module path inside a layer and its GGUF name: "self_attn.q_proj" <-> "attn_q".
@@ -46,9 +47,14 @@ struct FamilyDefaults {
   int64_t max_position_embeddings = 2048;
   double rms_norm_eps = 1e-6;
   double rope_theta = 10000.0;
-  std::optional<int64_t> bos_token_id, eos_token_id;
+  std::optional<int64_t> bos_token_id, eos_token_id, pad_token_id;
+  bool tie_word_embeddings = false;
+  const char* hidden_act = "silu";
   std::optional<int64_t> sliding_window;
   int64_t max_window_layers = 0;
+  int64_t sliding_window_pattern = 0;   // kPattern
+  double query_pre_attn_scalar = 0;     // scales_by_query_pre_attn_scalar
+  double rope_local_base_freq = 0;      // sliding_layers_own_rope
 };
 
 struct ModelFamily {
@@ -66,6 +72,25 @@ struct ModelFamily {
   bool reads_llama_mlp_keys;
   // A per-head RMSNorm of q and k (self_attn.q_norm / k_norm, [head_dim]) before RoPE (Qwen3).
   bool qk_norm;
+  const char* activation_key;  // the config.json key naming the MLP activation
+  // Gemma 3's block: RMSNorm weights act as (1 + w) (computed in f32); the attention and MLP
+  // outputs are normalised too (post_attention_layernorm, then pre_/post_feedforward_layernorm
+  // around the MLP); embeddings are scaled by sqrt(hidden_size); attention scores by
+  // query_pre_attn_scalar^-0.5; sliding layers rotate with rope_local_base_freq and no scaling.
+  bool norm_adds_one;
+  bool sandwich_norms;
+  bool scale_embeddings;
+  bool scales_by_query_pre_attn_scalar;
+  bool sliding_layers_own_rope;
+  // final_logit_softcapping / attn_logit_softcapping / use_bidirectional_attention exist and are
+  // refused unless null / false (hone implements neither).
+  bool softcapping_keys;
+  // GGUF: what llama.cpp's converter adds to every "*norm.weight" (Gemma 3: 1, the (1 + w) folded
+  // in), and what llama.cpp fixes rather than reads: the period of its sliding-window layout and
+  // the sliding layers' RoPE base (0 where the architecture has none).
+  double gguf_norm_shift;
+  int64_t gguf_sliding_period;
+  double gguf_sliding_rope_base;
   FamilyDefaults defaults;
   std::span<const TensorNamePair> layer_tensors;  // per-layer modules, HF <-> GGUF
 };

@@ -16,6 +16,12 @@ void DecoderConfig::validate() const {
   HONE_CHECK(rope.head_dim == head_dim, "internal: rope head_dim ", rope.head_dim, " != head_dim ", head_dim);
   HONE_CHECK(rms_norm_eps > 0, "rms_norm_eps must be positive, got ", rms_norm_eps);
   HONE_CHECK(max_position_embeddings > 0, "max_position_embeddings must be positive");
+  HONE_CHECK(layer_windows.empty() || int64_t(layer_windows.size()) == num_layers, "internal: ", layer_windows.size(),
+             " layer windows for ", num_layers, " layers");
+  for (int64_t w : layer_windows) HONE_CHECK(w >= 0, "sliding_window must be positive, got ", w);
+  HONE_CHECK(!query_pre_attn_scalar || *query_pre_attn_scalar > 0, "query_pre_attn_scalar must be positive");
+  HONE_CHECK(!sliding_rope || sliding_rope->head_dim == head_dim, "internal: sliding rope head_dim ",
+             sliding_rope ? sliding_rope->head_dim : 0, " != head_dim ", head_dim);
 }
 
 int64_t DecoderConfig::parameter_count() const {
@@ -26,6 +32,7 @@ int64_t DecoderConfig::parameter_count() const {
   if (qkv_bias) per_layer += q + 2 * kv;
   if (o_bias) per_layer += hidden_size;
   if (qk_norm) per_layer += 2 * head_dim;
+  if (sandwich_norms) per_layer += 2 * hidden_size;
   int64_t total = num_layers * per_layer + vocab_size * hidden_size + hidden_size;
   if (!tie_word_embeddings) total += vocab_size * hidden_size;
   return total;

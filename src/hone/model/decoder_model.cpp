@@ -1,5 +1,7 @@
 #include "hone/model/decoder_model.h"
 
+#include <cmath>
+
 #include "hone/autograd/checkpoint.h"
 #include "hone/autograd/ops_concat.h"
 #include "hone/autograd/ops_attention.h"
@@ -37,6 +39,7 @@ void fill_normal(Tensor& t, Rng rng, double std) {
 
 DecoderModel::DecoderModel(DecoderConfig config) : config_(std::move(config)) {
   config_.rope.head_dim = config_.head_dim;
+  if (config_.sliding_rope) config_.sliding_rope->head_dim = config_.head_dim;
   config_.validate();
   const auto& c = config_;
   embed_tokens_ = Tensor::empty({c.vocab_size, c.hidden_size}).set_name("model.embed_tokens.weight");
@@ -45,6 +48,10 @@ DecoderModel::DecoderModel(DecoderConfig config) : config_(std::move(config)) {
     DecoderLayer l;
     l.input_layernorm = Tensor::empty({c.hidden_size}).set_name(p + "input_layernorm.weight");
     l.post_attention_layernorm = Tensor::empty({c.hidden_size}).set_name(p + "post_attention_layernorm.weight");
+    if (c.sandwich_norms) {
+      l.pre_feedforward_layernorm = Tensor::empty({c.hidden_size}).set_name(p + "pre_feedforward_layernorm.weight");
+      l.post_feedforward_layernorm = Tensor::empty({c.hidden_size}).set_name(p + "post_feedforward_layernorm.weight");
+    }
     l.q_proj = make_linear(p + "self_attn.q_proj", c.num_heads * c.head_dim, c.hidden_size, c.qkv_bias);
     l.k_proj = make_linear(p + "self_attn.k_proj", c.num_kv_heads * c.head_dim, c.hidden_size, c.qkv_bias);
     l.v_proj = make_linear(p + "self_attn.v_proj", c.num_kv_heads * c.head_dim, c.hidden_size, c.qkv_bias);
@@ -61,6 +68,8 @@ DecoderModel::DecoderModel(DecoderConfig config) : config_(std::move(config)) {
   norm_ = Tensor::empty({c.hidden_size}).set_name("model.norm.weight");
   if (!c.tie_word_embeddings) lm_head_ = Tensor::empty({c.vocab_size, c.hidden_size}).set_name("lm_head.weight");
   rope_ = RopeTable::create(c.rope, c.max_position_embeddings);
+  if (c.sliding_rope) sliding_rope_ = RopeTable::create(*c.sliding_rope, c.max_position_embeddings);
+  one_ = Tensor::full({1}, 1.0);
 }
 
 std::vector<std::pair<std::string, Tensor*>> DecoderModel::named_parameters() {
@@ -76,6 +85,8 @@ std::vector<std::pair<std::string, Tensor*>> DecoderModel::named_parameters() {
     for (LinearModule* m : {&l.gate_proj, &l.up_proj, &l.down_proj}) out.emplace_back(m->name + ".weight", &m->weight);
     out.emplace_back(l.input_layernorm.name(), &l.input_layernorm);
     out.emplace_back(l.post_attention_layernorm.name(), &l.post_attention_layernorm);
+    for (Tensor* norm : {&l.pre_feedforward_layernorm, &l.post_feedforward_layernorm})
+      if (norm->defined()) out.emplace_back(norm->name(), norm);
   }
   out.emplace_back("model.norm.weight", &norm_);
   if (lm_head_.defined()) out.emplace_back("lm_head.weight", &lm_head_);
@@ -93,8 +104,8 @@ std::vector<LinearModule*> DecoderModel::linear_modules() {
 void DecoderModel::init_random(uint64_t seed, double std) {
   uint64_t stream = 0;
   for (auto& [name, t] : named_parameters()) {
-    if (name.size() > 11 && name.compare(name.size() - 11, 11, "norm.weight") == 0) {  // every RMSNorm
-      t->fill(1.0);
+    if (name.size() > 11 && name.compare(name.size() - 11, 11, "norm.weight") == 0) {  // every RMSNorm: identity
+      t->fill(config_.norm_adds_one ? 0.0 : 1.0);
     } else if (name.size() > 5 && name.compare(name.size() - 5, 5, ".bias") == 0) {
       t->fill(0.0);
     } else {
@@ -113,30 +124,46 @@ Tensor DecoderModel::layer_forward(DecoderLayer& l, int64_t index, const Tensor&
   const auto& c = config_;
   const int64_t B = h.dim(0), T = h.dim(1);
   const ForwardContext& ctx = options.context;
-  const Tensor x = after_norm_hooks(l.input_layernorm, rms_norm(h, l.input_layernorm, c.rms_norm_eps), ctx);
+  const Tensor x = norm(h, l.input_layernorm, ctx);
   Tensor q = reshape(l.q_proj.forward(x, ctx), Shape{B, T, c.num_heads, c.head_dim});
   Tensor k = reshape(l.k_proj.forward(x, ctx), Shape{B, T, c.num_kv_heads, c.head_dim});
   Tensor v = reshape(l.v_proj.forward(x, ctx), Shape{B, T, c.num_kv_heads, c.head_dim});
   if (c.qk_norm) {  // over the last dimension: each head on its own
-    q = after_norm_hooks(l.q_norm, rms_norm(q, l.q_norm, c.rms_norm_eps), ctx);
-    k = after_norm_hooks(l.k_norm, rms_norm(k, l.k_norm, c.rms_norm_eps), ctx);
+    q = norm(q, l.q_norm, ctx);
+    k = norm(k, l.k_norm, ctx);
   }
-  q = rope(q, positions, rope_);
-  k = rope(k, positions, rope_);
+  const int64_t window = c.window_for_layer(index);
+  const auto& table = window > 0 && sliding_rope_ ? sliding_rope_ : rope_;
+  q = rope(q, positions, table);
+  k = rope(k, positions, table);
   if (options.cache) std::tie(k, v) = options.cache->append(index, k, v);
   if (!hooks_.empty()) std::tie(k, v) = with_kv_prefixes(index, k, v, options);
   AttentionOptions attn;
   attn.causal = true;
   attn.segment_ids = options.segment_ids;
+  attn.window = window;
+  if (c.query_pre_attn_scalar) attn.scale = 1.0 / std::sqrt(*c.query_pre_attn_scalar);
   const Tensor a = reshape(attention(q, k, v, attn), Shape{B, T, c.num_heads * c.head_dim});
   Tensor attn_out = l.o_proj.forward(a, ctx);
+  if (c.sandwich_norms) attn_out = norm(attn_out, l.post_attention_layernorm, ctx);
   for (const auto& hook : hooks_) attn_out = hook->attention_output(index, x, attn_out, ctx);
   const Tensor h2 = add(h, attn_out);
-  const Tensor y =
-      after_norm_hooks(l.post_attention_layernorm, rms_norm(h2, l.post_attention_layernorm, c.rms_norm_eps), ctx);
-  Tensor mlp = l.down_proj.forward(swiglu(l.gate_proj.forward(y, ctx), l.up_proj.forward(y, ctx)), ctx);
-  for (const auto& hook : hooks_) mlp = hook->mlp_output(index, y, mlp, ctx);
-  return add(h2, mlp);
+  const Tensor y = norm(h2, c.sandwich_norms ? l.pre_feedforward_layernorm : l.post_attention_layernorm, ctx);
+  Tensor out = mlp(l, y, ctx);
+  if (c.sandwich_norms) out = norm(out, l.post_feedforward_layernorm, ctx);
+  for (const auto& hook : hooks_) out = hook->mlp_output(index, y, out, ctx);
+  return add(h2, out);
+}
+
+Tensor DecoderModel::norm(const Tensor& x, const Tensor& weight, const ForwardContext& ctx) const {
+  const Tensor out = rms_norm(x, config_.norm_adds_one ? add(weight, one_) : weight, config_.rms_norm_eps);
+  return after_norm_hooks(weight, out, ctx);
+}
+
+Tensor DecoderModel::mlp(DecoderLayer& l, const Tensor& x, const ForwardContext& ctx) const {
+  const Tensor gate = l.gate_proj.forward(x, ctx), up = l.up_proj.forward(x, ctx);
+  const Tensor hidden = config_.activation == MlpActivation::kGeluTanh ? mul(gelu_tanh(gate), up) : swiglu(gate, up);
+  return l.down_proj.forward(hidden, ctx);
 }
 
 Tensor DecoderModel::hidden_states(const Tensor& ids, const ForwardOptions& options) {
@@ -144,13 +171,11 @@ Tensor DecoderModel::hidden_states(const Tensor& ids, const ForwardOptions& opti
              describe(ids));
   const int64_t T = ids.dim(1);
   const int64_t past = options.cache ? options.cache->length() : 0;
-  if (config_.sliding_window)
-    HONE_CHECK(past + T <= *config_.sliding_window, "sequence of ", past + T, " tokens is longer than the model's ",
-               "sliding_window of ", *config_.sliding_window, ", which hone does not implement yet");
   HONE_CHECK(past + T <= config_.max_position_embeddings, "sequence of ", past + T,
              " tokens exceeds max_position_embeddings ", config_.max_position_embeddings);
   const Tensor positions = options.positions.defined() ? options.positions : rope_positions(T, past);
   Tensor h = embedding(embed_tokens_, ids);
+  if (config_.embedding_scale != 1.0) h = scale(h, config_.embedding_scale);
   for (const auto& hook : hooks_) h = hook->embedding_output(h, options.context);
   for (size_t i = 0; i < layers_.size(); ++i) {
     DecoderLayer& layer = layers_[i];
@@ -163,7 +188,7 @@ Tensor DecoderModel::hidden_states(const Tensor& ids, const ForwardOptions& opti
     }
   }
   if (options.cache) options.cache->advance(T);
-  return after_norm_hooks(norm_, rms_norm(h, norm_, config_.rms_norm_eps), options.context);
+  return norm(h, norm_, options.context);
 }
 
 void DecoderModel::add_hook(std::shared_ptr<BlockHook> hook) { hooks_.push_back(std::move(hook)); }

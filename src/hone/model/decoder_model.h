@@ -1,5 +1,6 @@
-// hone's decoder-only transformer: Llama, Mistral and Qwen2 as options of one implementation
-// (RMSNorm, rotary attention with grouped-query heads, SwiGLU MLP, residuals). Every weight is
+// hone's decoder-only transformer: Llama, Mistral, Qwen2, Qwen3 and Gemma 3 as options of one
+// implementation (RMSNorm, rotary attention with grouped-query heads and optional sliding
+// windows, SwiGLU or GeGLU MLP, residuals; DecoderConfig lists the options). Every weight is
 // named by its Hugging Face path, so loading, saving and PEFT targeting are name lookups.
 #pragma once
 
@@ -20,6 +21,7 @@ namespace hone {
 struct DecoderLayer {
   Tensor input_layernorm;           // model.layers.N.input_layernorm.weight
   Tensor post_attention_layernorm;  // model.layers.N.post_attention_layernorm.weight
+  Tensor pre_feedforward_layernorm, post_feedforward_layernorm;  // sandwich_norms only
   LinearModule q_proj, k_proj, v_proj, o_proj;  // model.layers.N.self_attn.*
   Tensor q_norm, k_norm;  // model.layers.N.self_attn.{q,k}_norm.weight [head_dim] (qk_norm only)
   LinearModule gate_proj, up_proj, down_proj;   // model.layers.N.mlp.*
@@ -76,6 +78,9 @@ class DecoderModel {
  private:
   Tensor layer_forward(DecoderLayer& layer, int64_t index, const Tensor& h, const Tensor& positions,
                        const ForwardOptions& options);
+  // RMSNorm with `weight`, or (1 + weight) where config.norm_adds_one, then the norm hooks.
+  Tensor norm(const Tensor& x, const Tensor& weight, const ForwardContext& ctx) const;
+  Tensor mlp(DecoderLayer& layer, const Tensor& x, const ForwardContext& ctx) const;
 
   // A norm's output after the hooks' norm_output; the keys and values after their kv_prefix.
   Tensor after_norm_hooks(const Tensor& weight, Tensor out, const ForwardContext& ctx) const;
@@ -88,6 +93,8 @@ class DecoderModel {
   Tensor norm_;          // model.norm.weight
   Tensor lm_head_;       // lm_head.weight (undefined when tied)
   std::shared_ptr<const RopeTable> rope_;
+  std::shared_ptr<const RopeTable> sliding_rope_;  // sliding layers' own RoPE (config.sliding_rope), or null
+  Tensor one_;  // the 1 of (1 + weight) norms
 };
 
 // Labels for next-token prediction: out[b, t] = labels[b, t + 1], the last position -100.

@@ -17,7 +17,7 @@ constexpr const char* kReadArchKeys[] = {
     gguf_key::kFeedForwardLength, gguf_key::kHeadCount,        gguf_key::kHeadCountKv,
     gguf_key::kRmsEpsilon,     gguf_key::kKeyLength,           gguf_key::kValueLength,
     gguf_key::kRopeDimensionCount, gguf_key::kRopeFreqBase,    gguf_key::kRopeScalingType,
-    gguf_key::kRopeScalingFactor, gguf_key::kVocabSize,
+    gguf_key::kRopeScalingFactor, gguf_key::kVocabSize,        gguf_key::kSlidingWindow,
 };
 
 bool ends_with(const std::string& s, const std::string& suffix) {
@@ -29,6 +29,20 @@ int64_t qk_heads(const std::string& hf_name, const DecoderConfig& c) {
   if (ends_with(hf_name, "q_proj.weight") || ends_with(hf_name, "q_proj.bias")) return c.num_heads;
   if (ends_with(hf_name, "k_proj.weight") || ends_with(hf_name, "k_proj.bias")) return c.num_kv_heads;
   return 0;
+}
+
+// `t` (a norm weight) with `shift` added to every value, in a new f32 tensor: llama.cpp's
+// converter stores Gemma 3's norms as 1 + w, the factor its RMSNorm applies.
+Tensor shifted_norm(const Tensor& t, double shift) {
+  Tensor out = t.to(DType::F32).clone();
+  float* p = out.data<float>();
+  for (int64_t i = 0; i < out.numel(); ++i) p[i] = float(double(p[i]) + shift);
+  if (!t.name().empty()) out.set_name(t.name());
+  return out;
+}
+
+bool shifts(const ModelFamily& family, const std::string& hf_name) {
+  return family.gguf_norm_shift != 0 && ends_with(hf_name, "norm.weight");
 }
 
 }  // namespace
@@ -79,6 +93,7 @@ std::unique_ptr<DecoderModel> load_gguf_model(const std::string& path, const Loa
     }
     const bool keep = options.keep_stored_dtype && t.rank() >= 2 && (t.dtype() == DType::F16 || t.dtype() == DType::BF16);
     if (t.dtype() != DType::F32 && !keep) t = with_context(path + ": tensor '" + *gguf_name + "'", [&] { return t.to(DType::F32); });
+    if (shifts(family, name)) t = shifted_norm(t, -family.gguf_norm_shift);
     t.set_name(name);
     *param = t;
     unused.erase(*gguf_name);
@@ -115,7 +130,7 @@ void save_gguf_model(DecoderModel& model, const std::string& path, const GgufExp
   for (auto& [name, param] : model.named_parameters()) {
     const std::optional<std::string> gguf_name = gguf_tensor_name_from_hf(name, family);
     HONE_CHECK(gguf_name.has_value(), "GGUF export: no GGUF name for tensor '", name, "'");
-    Tensor t = *param;
+    Tensor t = shifts(family, name) ? shifted_norm(*param, family.gguf_norm_shift) : *param;
     if (permute) {
       if (const int64_t heads = qk_heads(name, c)) t = permute_qk_for_gguf(t, heads);
     }

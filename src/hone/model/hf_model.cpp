@@ -1,5 +1,7 @@
 #include "hone/model/hf_model.h"
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <set>
 
@@ -23,7 +25,14 @@ DecoderConfig decoder_config_from_hf(const ModelConfig& hf) {
   c.tie_word_embeddings = hf.tie_word_embeddings;
   c.qkv_bias = hf.qkv_bias();
   c.o_bias = hf.o_proj_bias();
-  c.qk_norm = hf.family().qk_norm;
+  const ModelFamily& family = hf.family();
+  c.qk_norm = family.qk_norm;
+  c.activation = hf.hidden_act == "gelu_pytorch_tanh" ? MlpActivation::kGeluTanh : MlpActivation::kSilu;
+  c.norm_adds_one = family.norm_adds_one;
+  c.sandwich_norms = family.sandwich_norms;
+  // transformers keeps sqrt(hidden_size) as an f32 tensor and multiplies in the compute dtype.
+  if (family.scale_embeddings) c.embedding_scale = double(float(std::sqrt(double(hf.hidden_size))));
+  if (family.scales_by_query_pre_attn_scalar) c.query_pre_attn_scalar = hf.query_pre_attn_scalar;
   c.rope.head_dim = hf.head_dim;
   c.rope.theta = hf.rope_theta;
   c.rope.layout = RopeLayout::RotateHalf;
@@ -36,9 +45,14 @@ DecoderConfig decoder_config_from_hf(const ModelConfig& hf) {
   c.rope.scaling.low_freq_factor = hf.rope_scaling.low_freq_factor;
   c.rope.scaling.high_freq_factor = hf.rope_scaling.high_freq_factor;
   c.rope.scaling.original_max_position_embeddings = hf.rope_scaling.original_max_position_embeddings;
-  // The smallest active window bounds every sequence (hone has no sliding-window attention yet).
-  for (int64_t l = 0; l < hf.num_hidden_layers; ++l)
-    if (auto w = hf.sliding_window_for_layer(l)) c.sliding_window = c.sliding_window ? std::min(*c.sliding_window, *w) : *w;
+  for (int64_t l = 0; l < hf.num_hidden_layers; ++l) c.layer_windows.push_back(hf.sliding_window_for_layer(l).value_or(0));
+  if (family.sliding_layers_own_rope) {  // Gemma 3: rope_scaling is for the global layers only
+    RopeConfig local;
+    local.head_dim = hf.head_dim;
+    local.theta = hf.rope_local_base_freq.value_or(10000.0);
+    local.layout = RopeLayout::RotateHalf;
+    c.sliding_rope = local;
+  }
   for (int64_t id : hf.bos_token_ids) c.bos_token_ids.push_back(int32_t(id));
   for (int64_t id : hf.eos_token_ids) c.eos_token_ids.push_back(int32_t(id));
   if (hf.pad_token_id) c.pad_token_id = int32_t(*hf.pad_token_id);
@@ -67,6 +81,9 @@ ModelConfig hf_config_from_decoder(const DecoderConfig& c) {
   hf.tie_word_embeddings = c.tie_word_embeddings;
   const ModelFamily& family = model_family(c.model_type);
   hf.attention_bias = family.bias == BiasPolicy::kAttentionBias && c.qkv_bias;
+  hf.hidden_act = c.activation == MlpActivation::kGeluTanh ? "gelu_pytorch_tanh" : "silu";
+  if (c.query_pre_attn_scalar) hf.query_pre_attn_scalar = *c.query_pre_attn_scalar;
+  if (c.sliding_rope) hf.rope_local_base_freq = c.sliding_rope->theta;
   hf.rope_theta = c.rope.theta;
   switch (c.rope.scaling.type) {
     case RopeScalingType::None: hf.rope_scaling.type = HfRopeScalingType::kDefault; break;
@@ -80,9 +97,35 @@ ModelConfig hf_config_from_decoder(const DecoderConfig& c) {
   hf.bos_token_ids.assign(c.bos_token_ids.begin(), c.bos_token_ids.end());
   hf.eos_token_ids.assign(c.eos_token_ids.begin(), c.eos_token_ids.end());
   if (c.pad_token_id) hf.pad_token_id = *c.pad_token_id;
-  if (family.sliding == SlidingPolicy::kEveryLayer) hf.sliding_window = c.sliding_window;
+  // Windows back to the family's keys: the (smallest) window and which layers use it.
+  std::optional<int64_t> window;
   hf.sliding_layers.assign(size_t(c.num_layers), false);
+  for (int64_t l = 0; l < c.num_layers; ++l) {
+    if (const int64_t w = c.window_for_layer(l)) {
+      window = window ? std::min(*window, w) : w;
+      hf.sliding_layers[size_t(l)] = true;
+    }
+  }
   hf.max_window_layers = c.num_layers;
+  switch (family.sliding) {
+    case SlidingPolicy::kNone: break;
+    case SlidingPolicy::kEveryLayer:
+      hf.sliding_window = window;
+      hf.use_sliding_window = window.has_value();
+      break;
+    case SlidingPolicy::kFromMaxWindowLayers:
+      if (window) {
+        hf.sliding_window = window;
+        hf.use_sliding_window = true;
+        const auto first = std::find(hf.sliding_layers.begin(), hf.sliding_layers.end(), true);
+        hf.max_window_layers = int64_t(first - hf.sliding_layers.begin());
+      }
+      break;
+    case SlidingPolicy::kPattern:
+      hf.sliding_window = window;
+      hf.use_sliding_window = window.has_value();
+      break;
+  }
   hf.torch_dtype = "float32";
   return hf;
 }

@@ -1,5 +1,6 @@
 #include "hone/model/model_inspection.h"
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -43,7 +44,21 @@ Json config_summary(const DecoderConfig& c) {
   j["qkv_bias"] = c.qkv_bias;
   j["o_bias"] = c.o_bias;
   j["qk_norm"] = c.qk_norm;
-  j["sliding_window"] = c.sliding_window ? Json(*c.sliding_window) : Json(nullptr);
+  int64_t window = 0, sliding_layers = 0;
+  for (int64_t l = 0; l < c.num_layers; ++l) {
+    if (const int64_t w = c.window_for_layer(l)) {
+      window = window ? std::min(window, w) : w;
+      ++sliding_layers;
+    }
+  }
+  j["sliding_window"] = window ? Json(window) : Json(nullptr);
+  j["sliding_layers"] = sliding_layers;
+  if (c.sliding_rope) j["sliding_rope_theta"] = c.sliding_rope->theta;
+  j["mlp"] = c.activation == MlpActivation::kGeluTanh ? "geglu_tanh" : "swiglu";
+  if (c.norm_adds_one) j["norm_weight"] = "1 + w";
+  if (c.sandwich_norms) j["sandwich_norms"] = true;
+  if (c.embedding_scale != 1.0) j["embedding_scale"] = c.embedding_scale;
+  if (c.query_pre_attn_scalar) j["query_pre_attn_scalar"] = *c.query_pre_attn_scalar;
   j["bos_token_ids"] = c.bos_token_ids;
   j["eos_token_ids"] = c.eos_token_ids;
   return j;

@@ -53,7 +53,7 @@ void masked_scores(const T* q_rows, const T* k_bh, T* s, int64_t b, int64_t row0
                    const AttentionDims& d, const Strides& st, const AttentionMasks<T>& m, T scale) {
   const int64_t TQ = d.q_len, S = d.kv_len;
   gemm<T>(false, true, rows, cols, d.head_dim, scale, q_rows, st.q_row, k_bh, st.kv_row, T(0), s, cols);
-  if (!m.bias && !m.keep && !m.segment_ids) return;  // plain causal (or none): nothing to write
+  if (!m.bias && !m.keep && !m.segment_ids && m.window <= 0) return;  // plain causal (or none): nothing to write
   const T hidden = -std::numeric_limits<T>::infinity();
   const int64_t mb = m.per_batch ? b : 0;
   for (int64_t r = 0; r < rows; ++r) {
@@ -72,6 +72,10 @@ void masked_scores(const T* q_rows, const T* k_bh, T* s, int64_t b, int64_t row0
       const int32_t* seg = m.segment_ids + b * S;
       const int32_t mine = seg[S - TQ + i];
       for (int64_t j = 0; j < extent; ++j) row[j] = seg[j] == mine ? row[j] : hidden;
+    }
+    if (m.window > 0) {  // keys at or before position - window are out of the window
+      const int64_t first_visible = std::clamp<int64_t>(S - TQ + i - m.window + 1, 0, extent);
+      std::fill(row, row + first_visible, hidden);
     }
   }
 }

@@ -24,6 +24,9 @@ struct AttentionMasks {
   const int32_t* keep = nullptr;         // [batch or 1, q_len, kv_len]: nonzero = may attend
   const T* bias = nullptr;               // [batch or 1, q_len, kv_len]: added to scores (-inf blocks)
   bool per_batch = false;                // keep / bias have a leading batch dimension
+  // Sliding window (> 0): query at absolute position p sees only keys j with p - j < window
+  // (transformers' sliding_window; with causal, the last `window` positions up to p).
+  int64_t window = 0;
 };
 
 // out = softmax(scale * q k^T + masks) v per head. lse [batch, q_heads, q_len] receives each
