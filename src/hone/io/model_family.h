@@ -57,6 +57,7 @@ struct FamilyDefaults {
   double rope_local_base_freq = 0;      // sliding_layers_own_rope
 };
 
+// Fields after `sliding` default to "as Llama": a row names only what differs.
 struct ModelFamily {
   const char* model_type;         // config.json's model_type
   const char* architecture;       // config.json's architectures[0] when hone writes one
@@ -69,28 +70,28 @@ struct ModelFamily {
   BiasPolicy bias;
   SlidingPolicy sliding;
   // LlamaConfig's mlp_bias and pretraining_tp, refused when they would change the result.
-  bool reads_llama_mlp_keys;
+  bool reads_llama_mlp_keys = false;
   // A per-head RMSNorm of q and k (self_attn.q_norm / k_norm, [head_dim]) before RoPE (Qwen3).
-  bool qk_norm;
-  const char* activation_key;  // the config.json key naming the MLP activation
+  bool qk_norm = false;
+  const char* activation_key = "hidden_act";  // the config.json key naming the MLP activation
   // Gemma 3's block: RMSNorm weights act as (1 + w) (computed in f32); the attention and MLP
   // outputs are normalised too (post_attention_layernorm, then pre_/post_feedforward_layernorm
   // around the MLP); embeddings are scaled by sqrt(hidden_size); attention scores by
   // query_pre_attn_scalar^-0.5; sliding layers rotate with rope_local_base_freq and no scaling.
-  bool norm_adds_one;
-  bool sandwich_norms;
-  bool scale_embeddings;
-  bool scales_by_query_pre_attn_scalar;
-  bool sliding_layers_own_rope;
+  bool norm_adds_one = false;
+  bool sandwich_norms = false;
+  bool scale_embeddings = false;
+  bool scales_by_query_pre_attn_scalar = false;
+  bool sliding_layers_own_rope = false;
   // final_logit_softcapping / attn_logit_softcapping / use_bidirectional_attention exist and are
   // refused unless null / false (hone implements neither).
-  bool softcapping_keys;
+  bool softcapping_keys = false;
   // GGUF: what llama.cpp's converter adds to every "*norm.weight" (Gemma 3: 1, the (1 + w) folded
   // in), and what llama.cpp fixes rather than reads: the period of its sliding-window layout and
   // the sliding layers' RoPE base (0 where the architecture has none).
-  double gguf_norm_shift;
-  int64_t gguf_sliding_period;
-  double gguf_sliding_rope_base;
+  double gguf_norm_shift = 0;
+  int64_t gguf_sliding_period = 0;
+  double gguf_sliding_rope_base = 0;
   FamilyDefaults defaults;
   std::span<const TensorNamePair> layer_tensors;  // per-layer modules, HF <-> GGUF
 };
