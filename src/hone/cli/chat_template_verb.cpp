@@ -10,6 +10,7 @@
 #include "hone/tokenizer/chat_template_builtin.h"
 #include "hone/util/atomic_file.h"
 #include "hone/util/error.h"
+#include "hone/util/json_text.h"
 
 namespace hone::cli {
 
@@ -24,12 +25,7 @@ struct ChatTemplateArgs {
 // The conversation file holds either the messages array or an object with "messages" and any
 // further template variables ("tools", "documents", ...).
 void read_conversation(const std::string& path, nlohmann::ordered_json& messages, nlohmann::ordered_json& variables) {
-  nlohmann::ordered_json file;
-  try {
-    file = nlohmann::ordered_json::parse(read_file(path));
-  } catch (const nlohmann::json::parse_error& e) {
-    HONE_FAIL(path, ": not valid JSON (", e.what(), ")");
-  }
+  const nlohmann::ordered_json file = parse_ordered_json(read_file(path), path);
   if (file.is_array()) {
     messages = file;
     return;

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,14 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const hone::Error& e) {
+    std::cerr << "hone: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "hone: error: out of memory\n";
+    return 1;
+  } catch (const std::exception& e) {
+    // Every reader turns bad input into hone::Error naming the file and key; reaching this
+    // is a bug, but it still ends in one line and a non-zero status rather than an abort.
     std::cerr << "hone: error: " << e.what() << "\n";
     return 1;
   }

@@ -7,6 +7,7 @@
 
 #include "hone/util/atomic_file.h"
 #include "hone/util/error.h"
+#include "hone/util/json_text.h"
 
 namespace hone {
 
@@ -231,12 +232,7 @@ ModelConfig default_model_config(const std::string& model_type) {
 }
 
 ModelConfig parse_model_config(const std::string& json_text, const std::string& source) {
-  json j;
-  try {
-    j = json::parse(json_text);
-  } catch (const json::exception& e) {
-    HONE_FAIL(source, ": not valid JSON: ", e.what());
-  }
+  const json j = parse_json(json_text, source);
   HONE_CHECK(j.is_object(), source, ": not a JSON object");
   KeyReader r(j, source);
 

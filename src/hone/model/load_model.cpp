@@ -9,6 +9,7 @@
 #include "hone/model/gguf_model.h"
 #include "hone/util/atomic_file.h"
 #include "hone/util/error.h"
+#include "hone/util/json_text.h"
 
 namespace hone {
 
@@ -48,12 +49,7 @@ std::vector<int32_t> generation_stop_ids(const std::string& path, const DecoderC
   std::error_code ec;
   if (fs::is_directory(path, ec) && fs::exists(generation_config, ec)) {
     const std::string source = generation_config.string();
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(read_file(source));
-    } catch (const nlohmann::json::exception& e) {
-      HONE_FAIL(source, ": not valid JSON: ", e.what());
-    }
+    const nlohmann::json j = read_json_file(source);
     if (j.is_object() && j.contains("eos_token_id")) {
       const auto& eos = j["eos_token_id"];
       if (eos.is_number_integer()) {

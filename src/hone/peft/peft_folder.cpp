@@ -4,6 +4,7 @@
 
 #include "hone/util/atomic_file.h"
 #include "hone/util/error.h"
+#include "hone/util/json_text.h"
 
 namespace hone {
 
@@ -20,11 +21,7 @@ void save_peft_folder(const std::string& dir, const nlohmann::ordered_json& conf
 nlohmann::json read_peft_config(const std::string& dir) {
   const std::string path = dir + "/adapter_config.json";
   HONE_CHECK(std::filesystem::exists(path), dir, ": not a PEFT adapter folder (no adapter_config.json)");
-  try {
-    return nlohmann::json::parse(read_file(path));
-  } catch (const nlohmann::json::exception& e) {
-    HONE_FAIL(path, ": not valid JSON: ", e.what());
-  }
+  return read_json_file(path);
 }
 
 std::string base_model_of(const nlohmann::json& config) {

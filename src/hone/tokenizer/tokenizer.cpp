@@ -10,6 +10,7 @@
 #include "hone/tokenizer/utf8.h"
 #include "hone/util/atomic_file.h"
 #include "hone/util/error.h"
+#include "hone/util/json_text.h"
 
 namespace hone {
 
@@ -48,12 +49,7 @@ Tokenizer Tokenizer::load(const std::string& path) {
   HONE_CHECK(fs::exists(json_path), json_path.string(), ": no such file",
              is_folder ? " (the model folder needs a tokenizer.json)" : "");
   const std::string text = read_file(json_path.string());
-  json tokenizer_json;
-  try {
-    tokenizer_json = json::parse(text);
-  } catch (const json::parse_error& e) {
-    HONE_FAIL(json_path.string(), ": not valid JSON (", e.what(), ")");
-  }
+  const json tokenizer_json = parse_json(text, json_path.string());
   std::optional<TokenizerConfig> config;
   const fs::path config_path = json_path.parent_path() / "tokenizer_config.json";
   if (fs::exists(config_path)) config = load_tokenizer_config(config_path.string());

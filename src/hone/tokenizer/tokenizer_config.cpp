@@ -6,6 +6,7 @@
 
 #include "hone/util/atomic_file.h"
 #include "hone/util/error.h"
+#include "hone/util/json_text.h"
 
 namespace hone {
 
@@ -110,13 +111,7 @@ TokenizerConfig parse_tokenizer_config(const nlohmann::json& config, const std::
 
 TokenizerConfig load_tokenizer_config(const std::string& path) {
   const std::string text = read_file(path);
-  nlohmann::json config;
-  try {
-    config = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    HONE_FAIL(path, ": not valid JSON (", e.what(), ")");
-  }
-  return parse_tokenizer_config(config, path);
+  return parse_tokenizer_config(parse_json(text, path), path);
 }
 
 TokenizerConfig load_tokenizer_config_from(const std::string& path) {

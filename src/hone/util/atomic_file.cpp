@@ -68,6 +68,9 @@ void write_directory_atomically(const std::string& dir, const std::function<void
 }
 
 std::string read_file(const std::string& path) {
+  std::error_code ec;
+  // An ifstream opens a directory and reads nothing: the reader would then report empty text.
+  HONE_CHECK(!std::filesystem::is_directory(path, ec), path, ": is a directory, expected a file");
   std::ifstream in(path, std::ios::binary);
   HONE_CHECK(in, path, ": cannot open: ", std::strerror(errno));
   std::ostringstream buffer;
