@@ -14,6 +14,7 @@
 #include "hone/train/interrupt.h"
 #include "hone/train/optimizer_shards.h"
 #include "hone/train/run_precision.h"
+#include "hone/train/trainer_state.h"
 #include "hone/train/training_method.h"
 #include "hone/util/atomic_file.h"
 #include "hone/util/threads.h"
@@ -193,20 +194,20 @@ void Trainer::save_checkpoint(int64_t step) {
 
 void Trainer::restore_checkpoint(const std::string& dir) {
   with_context(dir, [&] {
-    const nlohmann::json state = nlohmann::json::parse(read_file(dir + "/trainer_state.json"));
-    HONE_CHECK(state.value("method", "") == method_->name(), "checkpoint is from method '", state.value("method", "?"),
-               "', the recipe says '", method_->name(), "'");
+    const TrainerState state = read_trainer_state(dir + "/trainer_state.json");
+    HONE_CHECK(state.method == method_->name(), "checkpoint is from method '", state.method, "', the recipe says '",
+               method_->name(), "'");
     method_->load_weights(dir);
     OptimizerState opt;
-    opt.scalars = state.at("optimizer");
+    opt.scalars = state.optimizer;
     const SafetensorsFile f = SafetensorsFile::open(dir + "/optimizer.safetensors");
     for (const auto& e : f.entries()) opt.tensors.emplace_back(e.name, f.get(e.name));
-    optimizer_->load_state(opt);
-    batcher_->set_position(DataPosition::from_json(state.at("data_position")));
+    restore_optimizer_state(*optimizer_, opt, dir + "/trainer_state.json");
+    batcher_->set_position(DataPosition::from_json(state.data_position));
     // Checkpoints from before step hooks existed lack it: boundaries then restart from the position.
-    if (state.contains("epoch_boundaries")) epochs_ = EpochBoundaries::from_json(state["epoch_boundaries"]);
-    start_step_ = step_ = state.at("step").get<int64_t>();
-    micro_step_ = state.at("micro_step").get<uint64_t>();
+    if (!state.epoch_boundaries.is_null()) epochs_ = EpochBoundaries::from_json(state.epoch_boundaries);
+    start_step_ = step_ = state.step;
+    micro_step_ = state.micro_step;
     return 0;
   });
   // Metrics logged after this checkpoint (before the interruption) will be logged again.

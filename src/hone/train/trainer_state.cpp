@@ -41,6 +41,7 @@ TrainerState read_trainer_state(const std::string& path) {
   s.method = method.get<std::string>();
   s.data_position = object(state, path, "data_position");
   s.optimizer = object(state, path, "optimizer");
+  if (state.contains("epoch_boundaries")) s.epoch_boundaries = object(state, path, "epoch_boundaries");
   return s;
 }
 

@@ -19,6 +19,7 @@ struct TrainerState {
   std::string method;         // "lora", "full", ...
   nlohmann::json data_position;  // Batcher position (object)
   nlohmann::json optimizer;      // the optimizer's scalar state (object)
+  nlohmann::json epoch_boundaries;  // EpochBoundaries (object); null in checkpoints written before it existed
 };
 
 // Error "<path>: key 'K': ..." on anything missing or of the wrong type or range.
