@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "hone/cli/progress.h"
+#include "hone/cli/threads_flag.h"
 #include "hone/cli/verbs.h"
 #include "hone/data/dataset.h"
 #include "hone/data/dataset_format.h"
@@ -70,7 +71,9 @@ std::vector<TokenizedExample> read_examples(const EvalArgs& args, const DecoderM
 }
 
 void run_eval(const EvalArgs& args) {
-  set_threads(args.threads);
+  HONE_CHECK(args.dataset.seq_len >= 0, "--seq_len must be >= 0 (0 = the model's max_position_embeddings), got ",
+             args.dataset.seq_len);
+  apply_threads_flag(args.threads);
   const ProductPrecisionGuard precision(resolve_precision(args.precision, "--precision"));
   const std::unique_ptr<DecoderModel> model = load_model(args.model);
   // Unmerged, exactly as training evaluates it; kept alive while the model runs.
@@ -79,8 +82,10 @@ void run_eval(const EvalArgs& args) {
   const std::vector<TokenizedExample> examples = read_examples(args, *model);
   ProgressLine progress;
   Timer timer;
-  const EvalResult r = evaluate_loss(*model, examples, [&](int64_t done, int64_t total) {
-    progress.update(progress_text(done, total, timer.seconds()), false);
+  const EvalResult r = with_context(args.data, [&] {
+    return evaluate_loss(*model, examples, [&](int64_t done, int64_t total) {
+      progress.update(progress_text(done, total, timer.seconds()), false);
+    });
   });
   progress.finish();
   if (args.json) {

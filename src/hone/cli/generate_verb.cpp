@@ -6,6 +6,7 @@
 #include <optional>
 #include <sstream>
 
+#include "hone/cli/threads_flag.h"
 #include "hone/cli/verbs.h"
 #include "hone/eval/generate.h"
 #include "hone/model/load_model.h"
@@ -61,7 +62,7 @@ GenerationModel load_generation_model(const GenerateArgs& args) {
 }
 
 void run_generate(const GenerateArgs& args) {
-  set_threads(args.threads);
+  apply_threads_flag(args.threads);
   const ProductPrecisionGuard precision(resolve_precision(args.precision, "--precision"));
   HONE_CHECK(args.prompt.empty() != args.prompt_ids.empty(), "generate: give the prompt with --prompt TEXT or --prompt_ids 1,2,3");
   GenerationModel loaded = load_generation_model(args);

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "hone/autograd/ops_linalg.h"
+#include "hone/cli/threads_flag.h"
 #include "hone/cli/verbs.h"
 #include "hone/tensor/allocator.h"
 #include "hone/tensor/product_precision.h"
@@ -26,7 +27,7 @@ void add_info_verb(CLI::App& app) {
   cmd->add_flag("--json", *json, "Print one JSON object instead of text");
   cmd->add_option("--threads", *threads, "Threads for kernels and BLAS (0 = all cores)");
   cmd->callback([json, threads] {
-    set_threads(*threads);
+    apply_threads_flag(*threads);
     const int64_t n = 512;
     Tensor a = Tensor::full({n, n}, 1.0), b = Tensor::full({n, n}, 0.5);
     matmul(a, b);  // untimed: the first call sets up the library (oneDNN generates its kernels)

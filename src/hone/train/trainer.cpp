@@ -47,7 +47,9 @@ std::string describe_stats(const std::string& what, const DatasetStats& s) {
 Trainer::Trainer(TrainRecipe recipe, TrainerCallbacks callbacks, std::shared_ptr<DataParallel> data_parallel)
     : recipe_(std::move(recipe)), callbacks_(std::move(callbacks)), data_parallel_(std::move(data_parallel)) {
   recipe_.validate();
-  set_threads(recipe_.threads);
+  set_threads(usable_threads(recipe_.threads));
+  if (recipe_.threads > threads())
+    note(cat("note: threads ", recipe_.threads, " capped at the ", threads(), " cores available to this process"));
   if (writes_run_folder()) {
     run_ = prepare_run_folder(recipe_.out, recipe_.overwrite, recipe_.resume);
   } else {
