@@ -2,6 +2,7 @@
 // train/recipe.h); prints progress on stderr and, with --json, one summary object on stdout.
 #include <nlohmann/json.hpp>
 
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -86,7 +87,7 @@ void run_train(const TrainArgs& args) {
   if (r.interrupted) {
     std::fprintf(stderr, "stopped at step %lld; continue with --resume\n", (long long)r.steps_done);
     std::fflush(nullptr);
-    std::exit(130);
+    std::exit(128 + (interrupt_signal() ? interrupt_signal() : SIGINT));
   }
 }
 
@@ -95,7 +96,7 @@ void add_train_verb(CLI::App& app) {
   cmd->footer(
       "Every recipe key is also a flag: hone train recipe.yaml --lora.r 16 --lr 1e-4\n"
       "The run folder (--out) gets config.yaml, metrics.jsonl, checkpoints/step-N/ and the final adapter/ or model/.\n"
-      "Ctrl-C finishes the current step, writes a checkpoint and exits with status 130; --resume continues.");
+      "Ctrl-C (or SIGTERM) finishes the current step, writes a checkpoint and exits with status 130 (143); --resume continues.");
   auto args = std::make_shared<TrainArgs>();
   cmd->add_option("recipe", args->recipe_file, "Recipe YAML (optional)");
   // Unknown flags are collected rather than rejected by CLI11, so the error can name the key
