@@ -106,7 +106,7 @@ StepResult TrainStep::run(int64_t step, double lr, const std::vector<Batch>& mic
     const StepFreeze freeze(trainable_, active);
     forward_backward(step, data_parallel_ ? share : micro, active, r);
     for (const auto& hook : plugins_.hooks) hook->on_gradients(step, active);
-    update(lr, active, r);
+    update(step, lr, active, r);
   }
   for (const auto& hook : plugins_.hooks) hook->on_step_end(step, r.loss);
   return r;
@@ -145,9 +145,12 @@ void TrainStep::shard_optimizer() {
   owners_ = hone::shard_owners(trainable_, data_parallel_->size());
 }
 
-void TrainStep::update(double lr, const std::vector<Tensor>& active, StepResult& r) {
+void TrainStep::update(int64_t step, double lr, const std::vector<Tensor>& active, StepResult& r) {
   Timer timer;
   if (options_.measure_grad_norm || options_.max_grad_norm > 0) r.grad_norm = clip_grad_norm(active, options_.max_grad_norm);
+  // A NaN or inf must not reach the weights (lr 1e30 used to train on and save a NaN adapter).
+  // Under data parallelism the norm of the all-reduced gradients decides, the same on every rank.
+  if (!std::isfinite(r.grad_norm) || (!data_parallel_ && !std::isfinite(r.loss))) throw NonFiniteStep(step, r.loss, r.grad_norm);
   std::vector<Tensor> updated;
   std::vector<int> from;
   if (!owners_.empty()) {

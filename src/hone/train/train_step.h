@@ -5,6 +5,7 @@
 // through this, so what bench times is what training runs.
 #pragma once
 
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -14,8 +15,20 @@
 #include "hone/optim/optimizer.h"
 #include "hone/optim/step_plugins.h"
 #include "hone/train/data_parallel.h"
+#include "hone/util/error.h"
 
 namespace hone {
+
+// Thrown by TrainStep::run before the update when the step's loss or gradient norm is NaN or
+// infinite: the weights and optimizer state are still those of the last good step.
+class NonFiniteStep : public Error {
+ public:
+  NonFiniteStep(int64_t step, double loss, double grad_norm)
+      : Error(cat("step ", step, ": non-finite ", std::isfinite(loss) ? "gradient norm" : "loss", " (loss ", loss,
+                  ", gradient norm ", grad_norm, "); stopped without applying this step")),
+        step(step) {}
+  int64_t step;
+};
 
 struct TrainStepOptions {
   double max_grad_norm = 0;        // clip the global gradient norm to this (0: no clipping)
@@ -65,7 +78,7 @@ class TrainStep {
   void forward_backward(int64_t step, const std::vector<Batch>& micro, const std::vector<Tensor>& active,
                         StepResult& r);
   // Clip, optimizer step, drop the gradients; fills grad_norm and update_s.
-  void update(double lr, const std::vector<Tensor>& active, StepResult& r);
+  void update(int64_t step, double lr, const std::vector<Tensor>& active, StepResult& r);
 
   DecoderModel& model_;
   Optimizer& optimizer_;

@@ -194,6 +194,15 @@ void Trainer::save_checkpoint(int64_t step) {
   note(cat("checkpoint written: ", dir));
 }
 
+// TrainStep stops before the update, so the weights, the newest checkpoint and the final output
+// all stay as they were before the bad step, and nothing is saved from it.
+void Trainer::stop_on_non_finite(const NonFiniteStep& e) const {
+  const std::optional<std::string> good = run_.newest_checkpoint();
+  HONE_FAIL(e.what(), " or saving its weights. ",
+            good ? "The last good checkpoint is " + *good + " (--resume continues from it)" : std::string("No checkpoint was written yet"),
+            ". Lower --lr, or check the data and the model's weights.");
+}
+
 void Trainer::restore_checkpoint(const std::string& dir) {
   with_context(dir, [&] {
     const TrainerState state = read_trainer_state(dir + "/trainer_state.json");
@@ -227,7 +236,12 @@ void Trainer::restore_checkpoint(const std::string& dir) {
 }
 
 StepResult Trainer::train_step(const std::vector<Batch>& micro) {
-  const StepResult r = step_runner_->run(step_ + 1, schedule_.lr_at(step_), micro);
+  StepResult r;
+  try {
+    r = step_runner_->run(step_ + 1, schedule_.lr_at(step_), micro);
+  } catch (const NonFiniteStep& e) {
+    stop_on_non_finite(e);
+  }
   micro_step_ += micro.size();
   ++step_;
   return r;

@@ -99,6 +99,7 @@ class Trainer {
  private:
   void save_checkpoint(int64_t step);
   void restore_checkpoint(const std::string& dir);
+  [[noreturn]] void stop_on_non_finite(const NonFiniteStep& e) const;
   void note(const std::string& message) const;
   void append_metrics(const nlohmann::json& line);
   // Whether this process writes the run folder: the only one, or rank 0 of a data-parallel run.
