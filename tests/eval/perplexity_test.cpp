@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "hone/eval/perplexity.h"
 #include "hone/model/hf_model.h"
@@ -32,13 +33,31 @@ TEST_P(PerplexityGolden, MatchesPyTorch) {
 
 INSTANTIATE_TEST_SUITE_P(Variants, PerplexityGolden, ::testing::Values("llama_gqa", "qwen2"));
 
-TEST(Perplexity, NothingScoredGivesZeroTokensNotNaN) {
+// A loss of 0 over no tokens reads as a perfect model (issue 11, item 8): an error instead.
+TEST(Perplexity, NothingScoredIsAnError) {
   auto model = load_hf_model(data("models/llama_gqa"));
   const std::vector<TokenizedExample> none{{{1, 2, 3}, {-100, -100, -100}}, {{4}, {4}}};
-  const EvalResult r = evaluate_loss(*model, none);
-  EXPECT_EQ(r.tokens, 0);
-  EXPECT_EQ(r.loss, 0.0);
-  EXPECT_EQ(r.examples, 2);
+  try {
+    evaluate_loss(*model, none);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no scored tokens in 2 examples"), std::string::npos) << e.what();
+  }
+}
+
+// A NaN weight must surface as an error, not as a finite loss: attention rows whose scores are
+// all NaN used to be treated as fully masked (zeros), hiding the NaN (issue 11, item 7).
+TEST(Perplexity, NaNInAttentionWeightsIsAnErrorNotAFiniteLoss) {
+  auto model = load_hf_model(data("models/llama_gqa"));
+  Tensor& q = model->layers()[0].q_proj.weight;
+  q.data<float>()[0] = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<TokenizedExample> examples{{{1, 2, 3, 4}, {1, 2, 3, 4}}};
+  try {
+    const EvalResult r = evaluate_loss(*model, examples);
+    FAIL() << "expected an error, got loss " << r.loss;
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("the loss is not finite"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

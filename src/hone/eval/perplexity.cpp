@@ -4,6 +4,7 @@
 
 #include "hone/autograd/grad_mode.h"
 #include "hone/autograd/ops_loss.h"
+#include "hone/util/error.h"
 
 namespace hone {
 
@@ -22,7 +23,12 @@ EvalResult evaluate_loss(DecoderModel& model, const std::vector<TokenizedExample
     ++r.examples;
     if (progress) progress(r.examples, int64_t(examples.size()));
   }
-  r.loss = r.tokens > 0 ? total / double(r.tokens) : 0.0;
+  // A loss of 0 (perplexity 1) over nothing would read as a perfect model.
+  HONE_CHECK(r.tokens > 0, "no scored tokens in ", r.examples, " examples (every label is -100, or no example has a ",
+             "token after its first): nothing to evaluate");
+  HONE_CHECK(std::isfinite(total), "the loss is not finite (", total, "): the model or adapter produces NaN or ",
+             "infinity (a non-finite weight, or an adapter scaling such as lora_alpha / r far too large)");
+  r.loss = total / double(r.tokens);
   r.perplexity = std::exp(r.loss);
   return r;
 }

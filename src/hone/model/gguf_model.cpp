@@ -6,6 +6,7 @@
 #include "hone/io/gguf_llama.h"
 #include "hone/io/gguf_writer.h"
 #include "hone/tensor/dtype.h"
+#include "hone/tensor/finite_check.h"
 
 namespace hone {
 
@@ -94,6 +95,7 @@ std::unique_ptr<DecoderModel> load_gguf_model(const std::string& path, const Loa
     const bool keep = options.keep_stored_dtype && t.rank() >= 2 && (t.dtype() == DType::F16 || t.dtype() == DType::BF16);
     if (t.dtype() != DType::F32 && !keep) t = with_context(path + ": tensor '" + *gguf_name + "'", [&] { return t.to(DType::F32); });
     if (shifts(family, name)) t = shifted_norm(t, -family.gguf_norm_shift);
+    check_finite(t, *gguf_name, path);  // after widening, so a quantized tensor's scales are checked too
     t.set_name(name);
     *param = t;
     unused.erase(*gguf_name);

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "hone/io/safetensors_checkpoint.h"
+#include "hone/tensor/finite_check.h"
 #include "hone/util/atomic_file.h"
 
 namespace hone {
@@ -147,6 +148,7 @@ std::unique_ptr<DecoderModel> load_hf_model(const std::string& folder, const Loa
                " but config.json implies ", param->shape().str());
     HONE_CHECK(t.dtype() == DType::F32 || t.dtype() == DType::BF16 || t.dtype() == DType::F16, ckpt.file_of(name),
                ": tensor '", name, "' is ", dtype_name(t.dtype()), " (expected F32, BF16 or F16)");
+    check_finite(t, name, ckpt.file_of(name));
     if (stored.empty()) stored = dtype_name(t.dtype());
     // Only matrices may stay narrow: norms and biases are tiny and the kernels want them f32.
     if (t.dtype() != DType::F32 && (!options.keep_stored_dtype || t.rank() < 2)) t = t.to(DType::F32);

@@ -92,8 +92,11 @@ void softmax_rows(T* s, T* lse, int64_t row0, int64_t rows, int64_t cols, const 
     std::fill(row + extent, row + cols, T(0));
     const T max = vecmath::max(row, extent);
     if (max == -std::numeric_limits<T>::infinity()) {
-      std::fill(row, row + extent, T(0));
-      lse[i] = max;
+      // The max skips NaN, so a row of NaN scores (NaN queries or keys) lands here too: it must
+      // come out NaN, not as a row whose keys are all hidden (zeros, a finite but wrong result).
+      const bool nan = std::any_of(row, row + extent, [](T v) { return v != v; });
+      std::fill(row, row + extent, nan ? std::numeric_limits<T>::quiet_NaN() : T(0));
+      lse[i] = nan ? std::numeric_limits<T>::quiet_NaN() : max;
       continue;
     }
     const T sum = vecmath::exp_shifted_sum(row, row, extent, max);
