@@ -33,6 +33,24 @@ TEST(Sampler, GreedyIsArgmaxWithTheFirstMaximumOnTies) {
   EXPECT_EQ(greedy.next(tie.data(), 3), 1);  // torch.argmax takes the first
 }
 
+// Issue 11, item 9: a tiny positive temperature is greedy decoding, not NaN arithmetic
+// (1 / 5e-324 is inf; logits scaled before subtracting gave inf - inf).
+TEST(Sampler, TinyTemperaturesPickTheGreedyToken) {
+  const std::vector<float> logits{0.1f, 2.5f, -1.0f, 2.4f, -30.0f, 2.4999f};
+  for (double t : {1e-20, 1e-200, 1e-308, 5e-324}) {
+    for (uint64_t seed = 0; seed < 50; ++seed) {
+      SamplingOptions o;
+      o.temperature = t;
+      o.seed = seed;
+      Sampler sampler(o);
+      EXPECT_EQ(sampler.next(logits.data(), int64_t(logits.size())), 1) << "temperature " << t << " seed " << seed;
+      o.top_p = 0.5;
+      Sampler nucleus(o);
+      EXPECT_EQ(nucleus.next(logits.data(), int64_t(logits.size())), 1) << "top_p, temperature " << t;
+    }
+  }
+}
+
 TEST(Sampler, TopKOneIsGreedyAtAnyTemperature) {
   SamplingOptions o;
   o.temperature = 5.0;

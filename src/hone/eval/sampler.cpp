@@ -36,11 +36,17 @@ int32_t Sampler::next(const float* logits, int64_t vocab) {
     std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return logits[a] > logits[b]; });
   }
   order.resize(keep);
+  // exp((logit - top) / T): the difference first, then the scale. Scaling first overflows for a
+  // tiny T (1 / 1e-320 is inf, and inf - inf is NaN); this way a gap times inf is -inf, exp 0,
+  // and the top logit's own term is exactly 1, so T -> 0 approaches greedy decoding.
   const double inv_t = 1.0 / options_.temperature;
-  const double top = double(logits[order[0]]) * inv_t;
+  const double top = double(logits[order[0]]);
   std::vector<double> probs(keep);
   double total = 0;
-  for (size_t i = 0; i < keep; ++i) total += probs[i] = std::exp(double(logits[order[i]]) * inv_t - top);
+  for (size_t i = 0; i < keep; ++i) {
+    const double gap = double(logits[order[i]]) - top;
+    total += probs[i] = gap == 0 ? 1.0 : std::exp(gap * inv_t);
+  }
   if (options_.top_p < 1.0) {
     // Smallest prefix whose mass reaches top_p; the most likely token always stays.
     double mass = 0;
