@@ -115,6 +115,24 @@ TEST(GgufBadFile, DataSection) {
   expect_error(no_data, "data section would start at byte 64");
 }
 
+// Issue 11, item 10: a changed type field (f32 -> bf16) halves the bytes the reader takes, and
+// the tensor loaded as other numbers; the size implied by type and shape must fill its extent.
+TEST(GgufBadFile, TypeThatDisagreesWithTheDataExtent) {
+  RawGguf two = RawGguf::header(2, 0);
+  two.tensor_info("a", {16}, 30, 0).tensor_info("b", {16}, 0, 64).pad(32);
+  two.bytes.append(128, '\0');
+  expect_error(two, "tensor 'a': its type bf16 and shape [16] make 32 bytes, but its data extends 64 bytes");
+  RawGguf last = RawGguf::header(1, 0);
+  last.tensor_info("w", {16}, 30, 0).pad(32);
+  last.bytes.append(64, '\0');
+  expect_error(last, "tensor 'w': its type bf16 and shape [16] make 32 bytes, but its data extends 64 bytes");
+  // Padding to the alignment is not a gap.
+  RawGguf padded = RawGguf::header(1, 0);
+  padded.tensor_info("w", {3}, 0, 0).pad(32);
+  padded.bytes.append(32, '\0');
+  EXPECT_NO_THROW(GgufFile::from_bytes("ok.gguf", {padded.bytes.begin(), padded.bytes.end()}));
+}
+
 TEST(GgufBadFile, MissingFileAndMissingTensor) {
   try {
     GgufFile::open("/nonexistent/model.gguf");

@@ -176,6 +176,12 @@ GgufTensorInfo read_tensor_info(ByteReader& in, uint32_t alignment) {
   });
 }
 
+void check_extent(const GgufTensorInfo& t, uint64_t extent, uint64_t alignment) {
+  HONE_CHECK(extent - uint64_t(t.bytes) < alignment, "tensor ", quoted_for_message(t.name), ": its type ",
+             dtype_name(t.dtype), " and shape ", t.shape.str(), " make ", t.bytes, " bytes, but its data extends ", extent,
+             " bytes to the ", "next tensor or the end of the file (a wrong type or shape field?)");
+}
+
 }  // namespace
 
 GgufFile GgufFile::open(const std::string& path) {
@@ -245,8 +251,13 @@ GgufFile GgufFile::parse(const std::string& source, unsigned char* data, size_t 
       HONE_CHECK(!previous || previous->offset + previous->bytes <= t.offset, "tensors ",
                  quoted_for_message(previous ? previous->name : ""), " and ", quoted_for_message(t.name),
                  " overlap in the data section");
+      // Writers place tensors back to back, each padded to the alignment. A gap of a whole
+      // alignment unit or more means the type or shape says fewer bytes than the tensor was
+      // written with (a changed type field would otherwise load as other numbers).
+      if (previous) check_extent(*previous, t.offset - previous->offset, f.alignment_);
       previous = &t;
     }
+    if (previous) check_extent(*previous, data_bytes - previous->offset, f.alignment_);
     return f;
   });
 }
