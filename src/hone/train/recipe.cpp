@@ -144,10 +144,14 @@ namespace {
 void flatten(const YAML::Node& node, const std::string& prefix, std::map<std::string, std::string>& out,
              const std::string& path) {
   for (const auto& item : node) {
+    HONE_CHECK(item.first.IsScalar(), path, ":", item.first.Mark().line + 1, ": a key must be a plain name");
     const std::string k = item.first.as<std::string>();
     const std::string name = prefix.empty() ? k : prefix + "." + k;
     const YAML::Node& v = item.second;
     const int line = v.Mark().line + 1;
+    // yaml-cpp keeps both copies of a repeated key and lookups see only one: which setting wins
+    // would be an accident of the parser.
+    HONE_CHECK(!out.count(name), path, ":", item.first.Mark().line + 1, ": key '", name, "' appears twice");
     if (v.IsMap()) {
       flatten(v, name, out, path);
     } else if (v.IsSequence()) {
