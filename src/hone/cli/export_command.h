@@ -17,6 +17,7 @@ struct ExportFlags {
   std::string format = "gguf";  // --format
   std::string out;      // --out
   std::string outtype;  // --outtype: storage type of the written tensors; empty = the form's default
+  bool overwrite = false;  // --overwrite: replace an existing --out (never one of the inputs)
 };
 
 struct ExportForm {
