@@ -51,6 +51,10 @@ struct DecoderConfig {
   }
   // Error naming the field when the numbers are inconsistent (heads not dividing, odd head_dim).
   void validate() const;
+  // Parameters implied by the sizes, in double so that absurd sizes cannot overflow.
+  double parameter_count_estimate() const;
+  // No dimension of a real model comes near this; larger ones are errors before allocating.
+  static constexpr int64_t kMaxDimension = int64_t(1) << 31;
   // Parameter count (tied embeddings counted once).
   int64_t parameter_count() const;
 };

@@ -1,6 +1,7 @@
 #include "hone/model/decoder_model.h"
 
 #include <cmath>
+#include <algorithm>
 
 #include "hone/autograd/checkpoint.h"
 #include "hone/autograd/ops_concat.h"
@@ -67,9 +68,20 @@ DecoderModel::DecoderModel(DecoderConfig config) : config_(std::move(config)) {
   }
   norm_ = Tensor::empty({c.hidden_size}).set_name("model.norm.weight");
   if (!c.tie_word_embeddings) lm_head_ = Tensor::empty({c.vocab_size, c.hidden_size}).set_name("lm_head.weight");
-  rope_ = RopeTable::create(c.rope, c.max_position_embeddings);
-  if (c.sliding_rope) sliding_rope_ = RopeTable::create(*c.sliding_rope, c.max_position_embeddings);
   one_ = Tensor::full({1}, 1.0);
+  // A bad rope configuration is an error at load, not at the first forward.
+  (void)rope_inv_freq(c.rope);
+  if (c.sliding_rope) (void)rope_inv_freq(*c.sliding_rope);
+}
+
+void DecoderModel::ensure_rope_positions(int64_t count) {
+  if (rope_ && rope_->max_positions() >= count) return;
+  // Each position's angles depend on it alone, so a grown table gives the same values; layers
+  // still holding the old table (in a graph) keep it alive through their shared_ptr.
+  const int64_t grown = std::max<int64_t>(count, rope_ ? 2 * rope_->max_positions() : 256);
+  const int64_t size = std::min(grown, config_.max_position_embeddings);
+  rope_ = RopeTable::create(config_.rope, size);
+  if (config_.sliding_rope) sliding_rope_ = RopeTable::create(*config_.sliding_rope, size);
 }
 
 std::vector<std::pair<std::string, Tensor*>> DecoderModel::named_parameters() {
@@ -174,6 +186,12 @@ Tensor DecoderModel::hidden_states(const Tensor& ids, const ForwardOptions& opti
   HONE_CHECK(past + T <= config_.max_position_embeddings, "sequence of ", past + T,
              " tokens exceeds max_position_embeddings ", config_.max_position_embeddings);
   const Tensor positions = options.positions.defined() ? options.positions : rope_positions(T, past);
+  int64_t needed = past + T;
+  if (options.positions.defined() && positions.dtype() == DType::I32 && positions.numel() > 0) {
+    const int32_t* p = positions.data<int32_t>();
+    needed = std::max<int64_t>(needed, int64_t(*std::max_element(p, p + positions.numel())) + 1);
+  }
+  ensure_rope_positions(std::min(needed, config_.max_position_embeddings));
   Tensor h = embedding(embed_tokens_, ids);
   if (config_.embedding_scale != 1.0) h = scale(h, config_.embedding_scale);
   for (const auto& hook : hooks_) h = hook->embedding_output(h, options.context);

@@ -65,6 +65,8 @@ class DecoderModel {
   const Tensor& lm_head_weight() const { return config_.tie_word_embeddings ? embed_tokens_ : lm_head_; }
   std::vector<DecoderLayer>& layers() { return layers_; }
   Tensor& final_norm() { return norm_; }
+  // The RoPE table as built so far (null before the first forward): it covers the positions
+  // forwards have needed, not max_position_embeddings (which may be 2^31 in a config.json).
   std::shared_ptr<const RopeTable> rope_table() const { return rope_; }
 
   // Block hooks (model/block_hooks.h), run in the order attached. With none, the forward pass
@@ -81,6 +83,8 @@ class DecoderModel {
   // RMSNorm with `weight`, or (1 + weight) where config.norm_adds_one, then the norm hooks.
   Tensor norm(const Tensor& x, const Tensor& weight, const ForwardContext& ctx) const;
   Tensor mlp(DecoderLayer& layer, const Tensor& x, const ForwardContext& ctx) const;
+  // Grows rope_ (doubling, capped at max_position_embeddings) to cover positions [0, count).
+  void ensure_rope_positions(int64_t count);
 
   // A norm's output after the hooks' norm_output; the keys and values after their kv_prefix.
   Tensor after_norm_hooks(const Tensor& weight, Tensor out, const ForwardContext& ctx) const;
