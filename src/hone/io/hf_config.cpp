@@ -60,11 +60,15 @@ class KeyReader {
     if (!v.is_number_integer()) fail(key, "expected an integer, got " + show(v));
     return v.get<int64_t>();
   }
+  // Sizes and counts: a damaged config (num_hidden_layers 2^63 - 1) must fail here, naming the
+  // key, rather than in an allocation sized by it.
   int64_t positive(const std::string& key, int64_t fallback) {
     const int64_t v = integer(key, fallback);
     if (v <= 0) fail(key, cat("expected a positive integer, got ", v));
+    if (v > kMaxSize) fail(key, cat(v, " is beyond any model hone can hold (at most ", kMaxSize, ")"));
     return v;
   }
+  static constexpr int64_t kMaxSize = int64_t(1) << 31;
   std::optional<int64_t> optional_integer(const std::string& key, std::optional<int64_t> fallback) {
     if (!has(key)) return fallback;
     if (raw(key).is_null()) return std::nullopt;
