@@ -22,6 +22,10 @@ cache=${HONE_BENCH_CACHE:-$root/.cache/bench-llama-cpp}
 reps=5   # timed repetitions on both sides (hone bench: 1 warm-up + 5)
 
 "$root/scripts/fetch_test_references.sh"
+if (( $(node -p 'process.versions.node.split(".")[0]') < 20 )); then
+  echo "{\"measurement\": \"skipped\", \"engine\": \"llama.cpp\", \"why\": \"node-llama-cpp needs Node >= 20, this is $(node --version)\"}"
+  exit 0
+fi
 [[ -x "$hone" ]] || { echo "vs_llama_cpp: $hone is missing: build the hone target (or set HONE_BIN)" >&2; exit 1; }
 
 # The bench shape as a Hugging Face config (src/hone/tools/bench_workloads.cpp, bench_shape), with
@@ -54,7 +58,7 @@ for dtype in $dtypes; do
     hone_line=$("$hone" bench --shape smollm2-135m --mode "$mode" --weights-dtype "$dtype" --threads "$threads" 2>/dev/null | tail -n 1) ||
       hone_line="{\"measurement\": \"skipped\", \"engine\": \"hone\", \"mode\": \"$mode\", \"weights_dtype\": \"$dtype\", \"why\": \"hone bench refused --weights-dtype $dtype\"}"
     # shellcheck disable=SC2086
-    llama_line=$(node "$root/bench/llama_cpp_bench.mjs" --npm "$root/.cache/npm" --model "$cache/smollm2-135m-$dtype.gguf" \
+    llama_line=$(node "$root/bench/llama_cpp_bench.mjs" --npm "$root/.cache/npm-llama-cpp" --model "$cache/smollm2-135m-$dtype.gguf" \
       --label "$dtype" --mode "$mode" --threads "$threads" --warmup 1 --reps "$reps" ${LLAMA_CPP_BENCH_ARGS:-})
     echo "$hone_line"
     echo "$llama_line"

@@ -216,6 +216,7 @@ void print_build_once(const LlamaCppResult& r) {
 // (llama_bias_linear_headdim), Mistral written as llama (mistral), rotate-half RoPE + q/k/v biases
 // (qwen2).
 TEST(LlamaCpp, F32ExportsComputeWhatHoneComputes) {
+  if (const std::string why = testing::llama_cpp_skip_reason(); !why.empty()) GTEST_SKIP() << why;
   Scratch scratch;
   std::vector<Subject> subjects{demo_subject()};
   for (const char* name : {"llama_gqa", "llama_bias_linear_headdim", "mistral", "qwen2"})
@@ -238,6 +239,7 @@ TEST(LlamaCpp, F32ExportsComputeWhatHoneComputes) {
 }
 
 TEST(LlamaCpp, HalfAndQ8ExportsReadAsLlamaCppReadsThem) {
+  if (const std::string why = testing::llama_cpp_skip_reason(); !why.empty()) GTEST_SKIP() << why;
   Scratch scratch;
   const Subject demo = demo_subject();
   const std::map<std::string, double> bounds{{"f16", kF16Bound}, {"bf16", kBf16Bound}, {"q8_0", kQ8Bound}};
@@ -310,6 +312,7 @@ std::string token_data(const Scratch& scratch) {
 // B), also exported as f16; plain LoRA on q/k/v/o of qwen2 (no permutation, with biases) and on
 // the head_dim 16 llama (permutation with head_dim != hidden/heads).
 TEST(LlamaCpp, LoraAdapterExportsApplyAsInHone) {
+  if (const std::string why = testing::llama_cpp_skip_reason(); !why.empty()) GTEST_SKIP() << why;
   Scratch scratch;
   std::vector<TrainedAdapter> adapters;
   {

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -43,9 +44,18 @@ std::string quoted(const std::string& text) {
 
 }  // namespace
 
+std::string llama_cpp_skip_reason() {
+  const auto [status, version] = run_shell("node --version 2>/dev/null");
+  if (status != 0 || version.size() < 2 || version[0] != 'v') return "";  // run_llama_cpp says to install node
+  const int major = std::atoi(version.c_str() + 1);
+  if (major >= 20) return "";
+  return "llama.cpp runs through the npm package node-llama-cpp, which needs Node >= 20; this node is " +
+         version.substr(0, version.find_first_of("\r\n")) + " (Debian 12's), so scripts/fetch_test_references.sh did not install it";
+}
+
 std::vector<LlamaCppResult> run_llama_cpp(const std::vector<LlamaCppJob>& jobs, const std::string& scratch_dir) {
   const fs::path source(HONE_SOURCE_DIR);
-  const fs::path npm = source / ".cache" / "npm";
+  const fs::path npm = source / ".cache" / "npm-llama-cpp";
   const fs::path script = source / "tests" / "reference" / "llama_cpp_reference.mjs";
   HONE_CHECK(run_shell("command -v node >/dev/null 2>&1").first == 0,
              "node is not installed, and the llama.cpp comparison runs llama.cpp through it: run scripts/setup.sh "

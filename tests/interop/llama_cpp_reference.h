@@ -1,7 +1,9 @@
 // Running llama.cpp from the tests: tests/reference/llama_cpp_reference.mjs under node, on the
 // prebuilt llama.cpp CPU libraries of the npm package node-llama-cpp that
-// scripts/fetch_test_references.sh installs into .cache/npm. Without node or that package the
-// calling test fails with what to run (there is no skipping: the comparison is the point).
+// scripts/fetch_test_references.sh installs into .cache/npm-llama-cpp. node-llama-cpp needs Node
+// 20 or newer: under an older node (Debian 12 ships 18) the tests skip, saying so, and CTest
+// reports them as skipped. With a new enough node but without node or the package, the calling
+// test fails with what to run (the comparison is the point, so nothing else is skipped).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -28,6 +30,10 @@ struct LlamaCppResult {
   std::vector<double> greedy_margins;  // logit lead of each greedy token over the runner-up
   nlohmann::json build;                // node-llama-cpp version, llama.cpp release, CPU backend
 };
+
+// Why llama.cpp cannot run here for a reason the tests accept (node older than 20); empty when
+// it can, or when what is missing is an install step (run_llama_cpp then fails naming it).
+std::string llama_cpp_skip_reason();
 
 // Runs every job in one node process (loading llama.cpp costs seconds, each small model
 // milliseconds), llama.cpp with 2 threads and an f32 KV cache. `scratch_dir` receives the job

@@ -1,6 +1,6 @@
 // What llama.cpp computes for a GGUF model: evaluates a token sequence with llama.cpp's CPU
 // backend — the prebuilt libraries of node-llama-cpp, installed by scripts/fetch_test_references.sh
-// into .cache/npm, never downloaded or built at run time — optionally with LoRA adapter GGUFs, and
+// into .cache/npm-llama-cpp (Node >= 20), never downloaded or built at run time — optionally with LoRA adapter GGUFs, and
 // prints one JSON object per job:
 //   top             the top_k most likely next tokens after the prompt [{id, logit, logprob}]
 //                   (log-softmax in f64 over llama.cpp's f32 logits)
