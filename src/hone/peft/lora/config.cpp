@@ -75,6 +75,14 @@ void LoraConfig::validate() const {
     compile(k, "alpha_pattern");
   }
   if (target_regex) compile(*target_regex, "target_modules");
+  // lora_alpha 1e308 passed as "positive" and evaluated to NaN: a scaling this large overflows
+  // f32 activations long before it could mean anything.
+  for (const double scaling : {alpha / std::sqrt(double(r)), alpha / double(r)})
+    HONE_CHECK(std::isfinite(scaling) && scaling <= kMaxScaling, "lora alpha ", alpha, " with r ", r, " gives a scaling of ",
+               scaling, ", beyond ", kMaxScaling, " (alpha / r, or alpha / sqrt(r) with rslora)");
+  for (const auto& [k, v] : alpha_pattern)
+    HONE_CHECK(v / std::sqrt(double(r)) <= kMaxScaling && v / double(r) <= kMaxScaling, "alpha_pattern['", k, "'] = ", v,
+               " gives a scaling beyond ", kMaxScaling);
 }
 
 nlohmann::ordered_json lora_config_to_peft_json(const LoraConfig& c) {

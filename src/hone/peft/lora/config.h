@@ -40,6 +40,9 @@ struct LoraConfig {
   // lora_section()'s checks, then the patterns (Error naming the field, also for a pattern that is
   // not a valid regex).
   void validate() const;
+  // The largest adapter scaling (alpha / r) accepted: far beyond any use, and products at this
+  // scale already overflow f32 activations.
+  static constexpr double kMaxScaling = 1e6;
 };
 
 // The recipe section "lora.*": every key, its default (LoraConfig{}), help and check.

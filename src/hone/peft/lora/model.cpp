@@ -7,6 +7,7 @@
 #include <set>
 
 #include "hone/io/safetensors.h"
+#include "hone/tensor/finite_check.h"
 #include "hone/util/atomic_file.h"
 
 namespace hone {
@@ -34,6 +35,7 @@ LoraModel LoraModel::attach(DecoderModel& model, const LoraConfig& config, uint6
                                                      config.dropout, config.use_dora, config.init, seed, this_stream));
   }
   lm.check_some_module_targeted("lora.");
+  lm.check_every_target_matches(model, "lora.");
   return lm;
 }
 
@@ -46,6 +48,20 @@ void LoraModel::check_some_module_targeted(const std::string& source) const {
   if (!adapters_.empty()) return;
   HONE_FAIL(source, "target_modules matches no linear layer of this model (its layers: q_proj, k_proj, v_proj, o_proj, ",
             "gate_proj, up_proj, down_proj, or all-linear)");
+}
+
+// `q_proj,foo`: a misspelt entry would otherwise train fewer layers than asked without a word.
+void LoraModel::check_every_target_matches(DecoderModel& model, const std::string& source) const {
+  if (config_.target_regex) return;
+  for (const std::string& target : config_.target_modules) {
+    if (target == "all-linear") continue;
+    LoraConfig one = config_;
+    one.target_modules = {target};
+    bool matched = false;
+    for (LinearModule* m : model.linear_modules()) matched = matched || one.targets(m->name);
+    HONE_CHECK(matched, source, "target_modules: '", target, "' matches no linear layer of this model (its layers: ",
+               "q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj, or all-linear)");
+  }
 }
 
 std::vector<Tensor> LoraModel::trainable_parameters() const {
@@ -91,7 +107,9 @@ LoraModel LoraModel::load(DecoderModel& model, const std::string& dir) {
     HONE_CHECK(entry.loadable && (entry.dtype == DType::F32 || entry.dtype == DType::F16 || entry.dtype == DType::BF16),
                weights_path, ": tensor '", key, "' is ", entry.file_dtype, " (expected F32, F16 or BF16)");
     unused.erase(key);
-    return file.get(key);
+    Tensor t = file.get(key);
+    check_finite(t, key, weights_path);
+    return t;
   };
   auto expect_shape = [&](const std::string& key, const Tensor& t, const Shape& want, const std::string& why) {
     HONE_CHECK(t.shape() == want, weights_path, ": tensor '", key, "' has shape ", t.shape().str(), " but ", why,
@@ -113,6 +131,10 @@ LoraModel LoraModel::load(DecoderModel& model, const std::string& dir) {
     HONE_CHECK(a.rank() == 2 && a.dim(0) > 0 && a.dim(1) == in, weights_path, ": tensor '", key, ".lora_A.weight' has shape ",
                a.shape().str(), " but ", m->name, " takes ", in, " inputs, so it must be [r, ", in, "]");
     const int64_t r = a.dim(0);
+    // PEFT builds each module at the config's rank and scales by alpha / that rank: tensors of
+    // another rank would load there only with a different scaling, a silently different model.
+    HONE_CHECK(r == config.rank_for(m->name), weights_path, ": tensor '", key, ".lora_A.weight' has rank ", r, " but ",
+               config_path, " gives ", m->name, " rank ", config.rank_for(m->name), " (r, or rank_pattern)");
     const Tensor b = take(key + ".lora_B.weight");
     expect_shape(key + ".lora_B.weight", b, Shape{out, r}, m->name + " with the rank of its lora_A");
     auto adapter = std::make_shared<LoraAdapter>(*m, r, config.scaling_for(m->name, r), config.dropout, config.use_dora,

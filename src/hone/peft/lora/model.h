@@ -46,6 +46,7 @@ class LoraModel {
  private:
   void add_adapter(LinearModule& module, std::shared_ptr<LoraAdapter> adapter);
   void check_some_module_targeted(const std::string& source) const;  // source starts the message
+  void check_every_target_matches(DecoderModel& model, const std::string& source) const;
 
   LoraConfig config_;
   std::vector<std::pair<LinearModule*, std::shared_ptr<LoraAdapter>>> adapters_;
