@@ -64,7 +64,9 @@ GenerationModel load_generation_model(const GenerateArgs& args) {
 void run_generate(const GenerateArgs& args) {
   apply_threads_flag(args.threads);
   const ProductPrecisionGuard precision(resolve_precision(args.precision, "--precision"));
-  HONE_CHECK(args.prompt.empty() != args.prompt_ids.empty(), "generate: give the prompt with --prompt TEXT or --prompt_ids 1,2,3");
+  HONE_CHECK(args.prompt.empty() || args.prompt_ids.empty(),
+             "generate: --prompt and --prompt_ids both given; give the prompt one way: text or ids");
+  HONE_CHECK(!args.prompt.empty() || !args.prompt_ids.empty(), "generate: give the prompt with --prompt TEXT or --prompt_ids 1,2,3");
   GenerationModel loaded = load_generation_model(args);
   const std::unique_ptr<DecoderModel>& model = loaded.model;
   const std::optional<Tokenizer> tokenizer =

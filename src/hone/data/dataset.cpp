@@ -33,6 +33,7 @@ std::string key_list(const nlohmann::json& record) {
 // The format of the first valid record. Lines that are not JSON are left for the main pass to
 // report (or skip); a JSON line whose keys match no format is the error here.
 DatasetFormat detect_format(const std::string& path, bool skip_bad_lines) {
+  std::string first_bad_line;  // "path:N: not valid JSON ...": named when no line is usable
   try {
     for_each_jsonl(
         path,
@@ -44,12 +45,15 @@ DatasetFormat detect_format(const std::string& path, bool skip_bad_lines) {
                                     "\"output\"; messages: \"messages\"; tokens: \"input_ids\"), or set format")};
           throw Error("unrecognised record");
         },
-        /*skip_bad_lines=*/true);
+        /*skip_bad_lines=*/true, [&](const std::string& message) {
+          if (first_bad_line.empty()) first_bad_line = message;
+        });
   } catch (const FormatFound& found) {
     return found.format;
   } catch (const FormatUnknown& unknown) {
     throw Error(unknown.message);
   }
+  HONE_CHECK(first_bad_line.empty() || skip_bad_lines, first_bad_line, " (and no line of ", path, " is a usable record)");
   HONE_FAIL(path, ": no record with the keys of a known dataset format (", dataset_format_names(), ")");
 }
 

@@ -77,7 +77,8 @@ class TrainStep {
   // loss, forward_s and backward_s.
   void forward_backward(int64_t step, const std::vector<Batch>& micro, const std::vector<Tensor>& active,
                         StepResult& r);
-  // Clip, optimizer step, drop the gradients; fills grad_norm and update_s.
+  // Clip, optimizer step, drop the gradients; fills grad_norm and update_s. Throws NonFiniteStep
+  // before the optimizer step when the loss or gradient norm is not finite.
   void update(int64_t step, double lr, const std::vector<Tensor>& active, StepResult& r);
 
   DecoderModel& model_;
