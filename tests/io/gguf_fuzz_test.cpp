@@ -11,6 +11,7 @@
 #include "hone/io/gguf_file.h"
 #include "hone/io/gguf_writer.h"
 #include "hone/util/rng.h"
+#include "support/fuzz_mutator.h"
 
 namespace hone {
 namespace {
@@ -115,7 +116,8 @@ TEST(GgufFuzz, RandomCorruptionsEndInSuccessOrError) {
     const std::string image = valid_image(alignment);
     const size_t structure = structure_bytes(image);
     ASSERT_GT(structure, 100u);
-    Rng rng(alignment);
+    // A fresh seed every run (printed; HONE_FUZZ_SEED=<n> repeats it).
+    Rng rng(testing::fuzz_seed("GGUF, alignment " + std::to_string(alignment)) ^ alignment);
     for (int i = 0; i < 2500; ++i) {
       const std::string corrupt = mutate(image, structure, rng);
       try {

@@ -13,6 +13,7 @@
 #include "hone/io/safetensors_checkpoint.h"
 #include "hone/util/atomic_file.h"
 #include "hone/util/rng.h"
+#include "support/fuzz_mutator.h"
 #include "temp_dir.h"
 
 namespace hone {
@@ -227,10 +228,8 @@ int fuzz_scale() {
   const char* scale = std::getenv("HONE_FUZZ_SCALE");
   return scale ? std::max(1, std::atoi(scale)) : 1;
 }
-uint64_t fuzz_seed(uint64_t fallback) {
-  const char* seed = std::getenv("HONE_FUZZ_SEED");
-  return seed ? fallback ^ std::strtoull(seed, nullptr, 10) : fallback;
-}
+// A fresh seed every run (printed; HONE_FUZZ_SEED=<n> repeats it), salted per test.
+uint64_t fuzz_seed(uint64_t salt) { return testing::fuzz_seed("safetensors") ^ salt; }
 const int kSingleFileCases = 3000 * fuzz_scale();
 const int kShardedCases = 1200 * fuzz_scale();
 
