@@ -236,8 +236,8 @@ TEST(HostileInputCli, EvalWithNothingToScoreOrANegativeSeqLenIsAnError) {
   std::ofstream(tokens) << "{\"input_ids\": [1, 2, 3], \"labels\": [-100, -100, -100]}\n";
   expect_one_line_error(run_hone("eval --model '" + data("models/llama_gqa") + "' --data '" + tokens + "'"),
                         tokens + ": no scored tokens");
-  expect_one_line_error(run_hone("eval --model '" + data("models/llama_gqa") + "' --data '" + tokens + "' --seq-len -5"),
-                        "--seq-len must be >= 0");
+  expect_one_line_error(run_hone("eval --model '" + data("models/llama_gqa") + "' --data '" + tokens + "' --seq_len -5"),
+                        "--seq_len must be >= 0");
 }
 
 }  // namespace
