@@ -14,7 +14,7 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure -j"$jobs" --timeout 600)
 
-# The core layers' suites again under AddressSanitizer + UndefinedBehaviorSanitizer
+# The core layers' suites (with every reader's fuzzer) again under AddressSanitizer + UndefinedBehaviorSanitizer
 # (HONE_SANITIZE_ALL=1 builds and runs every suite there, about twice as long).
 if [[ "${HONE_SKIP_SANITIZE:-0}" != 1 ]]; then
   echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer =="
@@ -23,7 +23,7 @@ if [[ "${HONE_SKIP_SANITIZE:-0}" != 1 ]]; then
     cmake --build build-sanitize -j"$jobs"
     selection=(-L unit)
   else
-    layers=(util tensor autograd io optim tokenizer data_layer)
+    layers=(util tensor autograd io optim tokenizer data_layer peft train)
     cmake --build build-sanitize -j"$jobs" --target "${layers[@]/#/test_}"
     selection=(-R "^($(IFS='|'; echo "${layers[*]}"))/")
   fi

@@ -115,17 +115,9 @@ TEST(HostileInputCli, ResumeFromADamagedTrainerStateNamesTheFile) {
 TEST(HostileInputCli, SigtermCheckpointsAndExits143AndResumeRemovesKilledWrites) {
   Scratch s;
   const std::string out = s.file("run");
-  const std::string command = "exec '" + testing::hone_binary() + "' " + train_flags(data("models/llama_gqa"), out, 100000) +
-                              " --log_every 1 > /dev/null 2>&1";
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!fs::exists(out + "/metrics.jsonl") && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const pid_t pid = testing::start_hone(train_flags(data("models/llama_gqa"), out, 100000) + " --log_every 1",
+                                        out + "/metrics.jsonl");
+  ASSERT_GT(pid, 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   ::kill(pid, SIGTERM);
   int status = 0;
@@ -151,17 +143,8 @@ TEST(HostileInputCli, SigtermCheckpointsAndExits143AndResumeRemovesKilledWrites)
 TEST(HostileInputCli, ARunFolderInUseIsRefusedWithTheOwnersPid) {
   Scratch s;
   const std::string out = s.file("run");
-  const std::string command = "exec '" + testing::hone_binary() + "' " + train_flags(data("models/llama_gqa"), out, 100000) +
-                              " > /dev/null 2>&1";
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!fs::exists(out + "/config.yaml") && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const pid_t pid = testing::start_hone(train_flags(data("models/llama_gqa"), out, 100000), out + "/config.yaml");
+  ASSERT_GT(pid, 0);
   const CliResult second = run_hone(train_flags(data("models/llama_gqa"), out, 2) + " --overwrite");
   const CliResult resumed = run_hone(train_flags(data("models/llama_gqa"), out, 2) + " --resume");
   ::kill(pid, SIGKILL);
@@ -238,6 +221,19 @@ TEST(HostileInputCli, EvalWithNothingToScoreOrANegativeSeqLenIsAnError) {
                         tokens + ": no scored tokens");
   expect_one_line_error(run_hone("eval --model '" + data("models/llama_gqa") + "' --data '" + tokens + "' --seq_len -5"),
                         "--seq_len must be >= 0");
+}
+
+// Item 12: inspect given an adapter (folder or LoRA GGUF) says so, instead of naming a missing
+// config.json or metadata key.
+TEST(HostileInputCli, InspectRecognisesAdapters) {
+  Scratch s;
+  const std::string adapter = data("peft/all_linear_f32");
+  expect_one_line_error(run_hone("inspect '" + adapter + "'"), adapter + ": a PEFT adapter folder");
+  const std::string gguf = s.file("lora.gguf");
+  ASSERT_EQ(run_hone("export --adapter '" + adapter + "' --model '" + data("models/llama_gqa") + "' --format gguf --out '" + gguf + "'")
+                .exit_code,
+            0);
+  expect_one_line_error(run_hone("inspect '" + gguf + "'"), gguf + ": a LoRA adapter GGUF");
 }
 
 }  // namespace

@@ -89,13 +89,8 @@ TEST(TrainCli, BadKeysAndValuesAreOneLineErrors) {
 
 TEST(TrainCli, CtrlCWritesACheckpointAndExits130ThenResumeFinishes) {
   const std::string out = temp_dir("sigint");
-  const std::string command = "exec '" + testing::hone_binary() + "' " + base_flags(out, 100000) + " --log_every 1 > /dev/null 2>&1";
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  const pid_t pid = testing::start_hone(base_flags(out, 100000) + " --log_every 1");
+  ASSERT_GT(pid, 0);
   // Wait until a few steps are logged, then press Ctrl-C.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (count_lines_with(out + "/metrics.jsonl", "\"grad_norm\"") < 2 && std::chrono::steady_clock::now() < deadline)

@@ -2,10 +2,13 @@
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
 namespace hone::testing {
 
@@ -35,6 +38,21 @@ CliResult run_command(const std::string& command) {
   const int status = ::pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+pid_t start_hone(const std::string& arguments, const std::string& ready_file) {
+  std::string command;
+  command.append("exec '").append(hone_binary()).append("' ").append(arguments).append(" > /dev/null 2>&1");
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  EXPECT_GE(pid, 0) << "fork failed for " << command;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!ready_file.empty() && !std::filesystem::exists(ready_file) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  return pid;
 }
 
 }  // namespace hone::testing

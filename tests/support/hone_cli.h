@@ -2,6 +2,8 @@
 // the build tree) and a runner that captures the exit status and output.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 
 namespace hone::testing {
@@ -21,5 +23,10 @@ CliResult run_hone(const std::string& arguments, bool with_stderr = true, const 
 
 // Runs a shell command line as it is (stdout and stderr as the command redirects them).
 CliResult run_command(const std::string& command);
+
+// Starts `hone <arguments>` in the background with its output discarded and, when `ready_file`
+// is given, waits (up to 60 s) until that file exists. The pid is hone's own (the shell execs
+// it), for signals and waitpid.
+pid_t start_hone(const std::string& arguments, const std::string& ready_file = "");
 
 }  // namespace hone::testing

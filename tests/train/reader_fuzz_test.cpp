@@ -7,7 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "hone/optim/optimizer.h"
+#include "hone/optim/adamw.h"
+#include "hone/optim/optimizer_registry.h"
 #include "hone/train/recipe.h"
 #include "hone/train/trainer_state.h"
 #include "hone/util/json_text.h"
@@ -50,7 +51,10 @@ TEST(ReaderFuzz, TrainerStateAndOptimizerState) {
   testing::fuzz_reader("trainer_state.json", {valid}, 3000, [&](const std::string& text) {
     std::ofstream(path, std::ios::trunc) << text;
     const TrainerState state = read_trainer_state(path);
-    auto optimizer = make_optimizer(OptimizerOptions{}, {ParamGroup{"all", {w}, 0.0, 1.0}});
+    ParamGroup group;
+    group.name = "all";
+    group.params = {w};
+    auto optimizer = make_optimizer("adamw", AdamWOptions{}, {group});
     OptimizerState saved;
     saved.scalars = state.optimizer;
     saved.tensors = {{"w.exp_avg", Tensor::full({2, 3}, 0.1)}, {"w.exp_avg_sq", Tensor::full({2, 3}, 0.01)}};
