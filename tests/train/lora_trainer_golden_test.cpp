@@ -39,6 +39,7 @@ TrainRecipe lora_recipe(const std::string& out) {
   r.max_grad_norm = 0.5;
   r.weight_decay = 0.01;
   r.threads = 1;
+  r.precision = "f32";  // the golden is PyTorch in f32 (auto would pick bf16 on a CPU with bf16)
   r.out = out;
   r.overwrite = true;
   return r;
