@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "hone/model/hf_model.h"
-#include "hone/peft/lora_model.h"
+#include "hone/peft/lora/model.h"
 #include "hone/util/atomic_file.h"
 #include "peft/peft_test_data.h"
 

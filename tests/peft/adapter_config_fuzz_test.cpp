@@ -2,7 +2,7 @@
 // or ends in a hone::Error naming the file; seeded afresh per run (HONE_FUZZ_SEED=N reproduces).
 #include <gtest/gtest.h>
 
-#include "hone/peft/lora_config.h"
+#include "hone/peft/lora/config.h"
 #include "hone/util/atomic_file.h"
 #include "hone/util/json_text.h"
 #include "support/fuzz_mutator.h"

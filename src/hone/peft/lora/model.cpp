@@ -7,6 +7,7 @@
 #include <set>
 
 #include "hone/io/safetensors.h"
+#include "hone/peft/target_modules.h"
 #include "hone/tensor/finite_check.h"
 #include "hone/util/atomic_file.h"
 
@@ -55,10 +56,8 @@ void LoraModel::check_every_target_matches(DecoderModel& model, const std::strin
   if (config_.target_regex) return;
   for (const std::string& target : config_.target_modules) {
     if (target == "all-linear") continue;
-    LoraConfig one = config_;
-    one.target_modules = {target};
     bool matched = false;
-    for (LinearModule* m : model.linear_modules()) matched = matched || one.targets(m->name);
+    for (LinearModule* m : model.linear_modules()) matched = matched || targets_module({target}, m->name);
     HONE_CHECK(matched, source, "target_modules: '", target, "' matches no linear layer of this model (its layers: ",
                "q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj, or all-linear)");
   }
